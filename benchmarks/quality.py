@@ -1,0 +1,100 @@
+"""Quality on the syndication benchmark: run the batch job on a split, score it with the
+benchmark's own ``score.py``, and print the errors worth reading.
+
+usage: python benchmarks/quality.py [--bench ../shared/bench] [--split dev] [--errors N]
+
+The benchmark's licences are research-only: it is read in place, never copied here. Without it
+the script says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dedup.batch import run_batch  # noqa: E402
+from dedup.corpus import read_corpus  # noqa: E402
+from dedup.output import placement_rows, write_jsonl_atomic  # noqa: E402
+
+
+def _errors(gold: dict, rows: dict, limit: int) -> None:
+    """Missed pairs and false links, grouped by dataset, with a few examples each."""
+    pred_lineage = {i: r["lineage_id"] for i, r in rows.items()}
+    by_gold = defaultdict(list)
+    for i, g in gold.items():
+        if g["lineage"]:
+            by_gold[g["lineage"]].append(i)
+    missed = defaultdict(list)
+    for members in by_gold.values():
+        for k, a in enumerate(members):
+            for b in members[k + 1 :]:
+                if pred_lineage[a] != pred_lineage[b]:
+                    missed[gold[a]["dataset"]].append((a, b))
+    by_pred = defaultdict(list)
+    for i, lid in pred_lineage.items():
+        by_pred[lid].append(i)
+    false = defaultdict(list)
+    for members in by_pred.values():
+        for k, a in enumerate(members):
+            for b in members[k + 1 :]:
+                ga, gb = gold[a], gold[b]
+                if ga["lineage"] and gb["lineage"] and ga["lineage"] != gb["lineage"]:
+                    false["/".join(sorted({ga["dataset"], gb["dataset"]}))].append((a, b))
+    print("\nmissed pairs by dataset:", {k: len(v) for k, v in missed.items()})
+    for ds, pairs in missed.items():
+        for a, b in pairs[:limit]:
+            print(f"  missed {ds}: {a} ~ {b}")
+    print("false links by datasets:", {k: len(v) for k, v in false.items()})
+    for ds, pairs in false.items():
+        for a, b in pairs[:limit]:
+            print(f"  false {ds}: {a} ~ {b}")
+    rel = Counter((gold[i]["relation"], rows[i]["relation"]) for i in gold if gold[i]["parent"] and rows[i]["parent_id"] != gold[i]["parent"] and pred_lineage.get(gold[i]["parent"]) == pred_lineage[i])
+    print("wrong parents (gold relation, predicted relation):", dict(rel.most_common(8)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", default=str(ROOT.parent / "shared" / "bench"))
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--errors", type=int, default=5, help="examples to print per error kind")
+    parser.add_argument("--json", action="store_true", help="print only the scorer's JSON")
+    args = parser.parse_args()
+    split = Path(args.bench) / args.split
+    if not (split / "corpus.jsonl").exists():
+        print(f"benchmark split not found at {split}: nothing to measure (it is not part of the repository)")
+        return 0
+    started = time.monotonic()
+    documents = read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None)
+    placements = run_batch(documents)
+    elapsed = time.monotonic() - started
+    rows = placement_rows(documents, placements)
+    with tempfile.TemporaryDirectory() as tmp:
+        pred = Path(tmp) / "pred.jsonl"
+        write_jsonl_atomic(rows, pred)
+        scored = subprocess.run(
+            [sys.executable, str(Path(args.bench) / "score.py"), str(split / "gold.jsonl"), str(pred), "--json"],
+            check=True, capture_output=True, text=True,
+        )
+    figures = json.loads(scored.stdout)
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print(f"batch job: {len(documents)} documents in {elapsed:.1f} s")
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
+    _errors(gold, {r["id"]: r for r in rows}, args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The one pipeline behind both doors: the batch job and the service.
+
+document -> normalised text -> features -> candidates from each channel -> evidence per pair
+-> link decision -> lineage graph -> oriented lineages.
+
+The batch job indexes everything, then resolves every lineage at once (:meth:`Engine.resolve`);
+the service indexes or scores one document against what is there (:meth:`Engine.links_for`,
+:meth:`Engine.lineage_of`). Both call the same functions for features, evidence, link
+decisions and orientation, so a document lands in the same lineage whichever door it took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+import scipy.sparse as sp
+
+from .boilerplate import BoilerplateModel
+from .candidates import CandidateIndex, Channel
+from .document import Document
+from .evidence import PairEvidence, measure_pair
+from .features import FeatureConfig, Features, extract_features, story_lines
+from .lineage import Link, Node, Placement, group, orient
+from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength
+from .tfidf import IncrementalTfidf, pair_cosines
+
+__all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Every tunable of the pipeline, with the defaults measured on the benchmark."""
+
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    policy: LinkPolicy = DEFAULT_POLICY
+    num_perm: int = 128
+    channels: Optional[tuple[Channel, ...]] = None
+
+
+@dataclass
+class IndexedDocument:
+    """A document as the index holds it."""
+
+    document: Document
+    features: Features
+    counts: sp.csr_matrix
+    order: int
+
+    def node(self) -> Node:
+        return Node(self.document.id, self.document.published_at, self.order, self.document.source)
+
+
+@dataclass(frozen=True)
+class Match:
+    """An indexed document linked to a query document, with the evidence (query = side a)."""
+
+    id: str
+    strength: float
+    evidence: PairEvidence
+    channels: frozenset[str]
+
+
+class Engine:
+    """An in-memory syndication index: add documents, then ask for links and lineages."""
+
+    def __init__(self, config: EngineConfig = EngineConfig()) -> None:
+        self.config = config
+        self.boilerplate = BoilerplateModel()
+        self.tfidf = IncrementalTfidf()
+        self.candidates = CandidateIndex(config.channels, num_perm=config.num_perm)
+        self.documents: dict[str, IndexedDocument] = {}
+        self._next_order = 0
+
+    # -- building the index -------------------------------------------------------------
+    def learn_boilerplate(self, documents: Iterable[Document]) -> None:
+        """Count each source's recurring lines (call before :meth:`add` in batch mode)."""
+        for doc in documents:
+            self.boilerplate.observe(story_lines(doc.text), doc.source)
+
+    def features_of(self, doc: Document) -> Features:
+        """The features of ``doc`` under the current boilerplate model."""
+        return extract_features(
+            doc.text, source=doc.source, boilerplate=self.boilerplate, config=self.config.features
+        )
+
+    def add(self, doc: Document) -> IndexedDocument:
+        """Index ``doc`` (replacing a document with the same id)."""
+        if doc.id in self.documents:
+            self.remove(doc.id)
+        features = self.features_of(doc)
+        counts = self.tfidf.counts([features.tokens])
+        self.tfidf.add(counts)
+        self.candidates.insert(doc.id, self.candidates.sketches(features))
+        indexed = IndexedDocument(doc, features, counts, self._next_order)
+        self._next_order += 1
+        self.documents[doc.id] = indexed
+        return indexed
+
+    def add_many(self, documents: Iterable[Document], progress: Progress = _no_progress) -> None:
+        """Index every document, reporting progress as ("index", done, total)."""
+        documents = list(documents)
+        for done, doc in enumerate(documents, start=1):
+            self.add(doc)
+            if done % 500 == 0 or done == len(documents):
+                progress("index", done, len(documents))
+
+    def remove(self, doc_id: str) -> None:
+        """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""
+        indexed = self.documents.pop(doc_id)
+        self.tfidf.remove(indexed.counts)
+        self.candidates.remove(doc_id)
+
+    # -- evidence -----------------------------------------------------------------------
+    def _same_language(self, a: Document, b: Document) -> bool:
+        return not a.language or not b.language or a.language == b.language
+
+    def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
+        """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
+        features = features if features is not None else self.features_of(doc)
+        counts = counts if counts is not None else self.tfidf.counts([features.tokens])
+        proposed = self.candidates.query(self.candidates.sketches(features))
+        proposed.pop(doc.id, None)
+        if not proposed:
+            return []
+        others = [self.documents[k] for k in proposed]
+        weighted = self.tfidf.weight(sp.vstack([counts] + [o.counts for o in others], format="csr"))
+        cosines = np.asarray((weighted[1:] @ weighted[0].T).todense()).ravel()
+        matches = []
+        for other, cosine in zip(others, cosines):
+            evidence = measure_pair(features, other.features, cosine, same_language=self._same_language(doc, other.document))
+            strength = link_strength(evidence, self.config.policy)
+            if strength > 0:
+                matches.append(Match(other.document.id, strength, evidence, frozenset(proposed[other.document.id])))
+        matches.sort(key=lambda m: (-m.strength, m.id))
+        return matches
+
+    def all_links(self, progress: Progress = _no_progress) -> list[Link]:
+        """Every decided link of the index, each pair once (batch mode)."""
+        ids = list(self.documents)
+        position = {doc_id: k for k, doc_id in enumerate(ids)}
+        left: list[int] = []
+        right: list[int] = []
+        for k, doc_id in enumerate(ids):
+            indexed = self.documents[doc_id]
+            for other in self.candidates.query(self.candidates.sketches(indexed.features)):
+                j = position[other]
+                if j > k:
+                    left.append(k)
+                    right.append(j)
+            if (k + 1) % 500 == 0 or k + 1 == len(ids):
+                progress("candidates", k + 1, len(ids))
+        weighted = self.tfidf.weight(sp.vstack([self.documents[i].counts for i in ids], format="csr"))
+        cosines = pair_cosines(weighted, np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))
+        links = []
+        for k, j, cosine in zip(left, right, cosines):
+            a, b = self.documents[ids[k]], self.documents[ids[j]]
+            evidence = measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.document, b.document))
+            strength = link_strength(evidence, self.config.policy)
+            if strength > 0:
+                links.append(Link(ids[k], ids[j], strength, evidence))
+        progress("evidence", len(left), len(left))
+        return links
+
+    # -- lineages -----------------------------------------------------------------------
+    def relation_of(self, child_in_parent: PairEvidence, child: Node, parent: Node) -> Relation:
+        same_source = bool(child.source) and child.source == parent.source
+        return derivation(child_in_parent, same_source=same_source, policy=self.config.policy)
+
+    def place(self, links: list[Link]) -> dict[str, Placement]:
+        """Group documents by ``links`` and orient every lineage."""
+        by_component: dict[str, list[Link]] = {}
+        components = group(self.documents, links)
+        member_of = {doc_id: c[0] for c in components for doc_id in c}
+        for link in links:
+            by_component.setdefault(member_of[link.a], []).append(link)
+        placements: dict[str, Placement] = {}
+        for component in components:
+            nodes = {doc_id: self.documents[doc_id].node() for doc_id in component}
+            for placement in orient(nodes, by_component.get(component[0], []), self.relation_of):
+                placements[placement.id] = placement
+        return placements
+
+    def resolve(self, progress: Progress = _no_progress) -> dict[str, Placement]:
+        """Every document's lineage, parent and relation (batch mode)."""
+        return self.place(self.all_links(progress))

@@ -1,0 +1,93 @@
+"""Features of one document, computed once from one tokenisation and shared by every channel.
+
+``Features`` holds what candidate generation and evidence need: the cleaned text, the token
+hashes (for TF-IDF), the sorted shingle set (exact containment), the content-word set (the
+rewrite channel) and the numbers (facts that survive rewriting and translation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .boilerplate import BoilerplateModel, strip_boilerplate
+from .normalize import NO_SPACE_SCRIPT, normalize_text, tokenize
+from .shingle import hash_tokens, shingle_hashes
+
+__all__ = ["Features", "FeatureConfig", "extract_features", "story_lines"]
+
+_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How text is cut into features.
+
+    ``shingle_size`` words per shingle (3 keeps partial copies visible while making chance
+    overlaps rare); content words are tokens of at least ``min_content_chars`` characters or
+    numbers, a language-independent stand-in for a stop-word list (function words are short in
+    every language we serve; a no-space-script bigram always counts).
+    """
+
+    shingle_size: int = 3
+    min_content_chars: int = 4
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shingle_size <= 5:
+            raise ValueError(f"shingle_size must be between 1 and 5, got {self.shingle_size}")
+        if self.min_content_chars < 1:
+            raise ValueError(f"min_content_chars must be positive, got {self.min_content_chars}")
+
+
+@dataclass(frozen=True)
+class Features:
+    """Everything later steps need from one document (arrays are sorted unique ``uint64``)."""
+
+    text: str
+    tokens: tuple[str, ...]
+    token_hashes: np.ndarray
+    shingles: np.ndarray
+    content_words: np.ndarray
+    numbers: frozenset[str]
+
+    @property
+    def length(self) -> int:
+        """Number of tokens after boilerplate removal."""
+        return len(self.tokens)
+
+
+def story_lines(text: str) -> list[str]:
+    """Normalised, non-empty lines of ``text`` (the unit boilerplate is learned on)."""
+    return normalize_text(text).split("\n")
+
+
+_NO_SPACE_BIGRAM = re.compile(f"[{NO_SPACE_SCRIPT}]+")
+
+
+def _is_content(token: str, min_chars: int) -> bool:
+    return len(token) >= min_chars or token.isdigit() or bool(_NO_SPACE_BIGRAM.fullmatch(token))
+
+
+def extract_features(
+    text: str,
+    *,
+    source: str = "",
+    boilerplate: BoilerplateModel | None = None,
+    config: FeatureConfig = FeatureConfig(),
+) -> Features:
+    """Normalise ``text``, strip its boilerplate and compute every feature set."""
+    lines = strip_boilerplate(story_lines(text), source, boilerplate)
+    clean = "\n".join(lines)
+    tokens = tokenize(clean)
+    hashes = hash_tokens(tokens)
+    content = [h for t, h in zip(tokens, hashes) if _is_content(t, config.min_content_chars)]
+    return Features(
+        text=clean,
+        tokens=tuple(tokens),
+        token_hashes=hashes,
+        shingles=shingle_hashes(hashes, config.shingle_size),
+        content_words=np.unique(np.array(content, dtype=np.uint64)),
+        numbers=frozenset(t for t in tokens if _NUMBER.match(t) and len(t) >= 2),
+    )

@@ -1,0 +1,151 @@
+"""Lineages: group linked documents and orient each group from its original outwards.
+
+Grouping is union-find over *decided* links only (never over weak similarity), so two stories
+join only through a pair that is itself derived. Orientation picks the root (the earliest
+``published_at``; without dates, the document the others are contained in) and grows a tree
+from it with Prim's algorithm, each document hanging from the strongest link to a document
+placed before it, so a cut-down copy hangs from the wire text, not from a sibling.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable, Optional
+
+from .evidence import PairEvidence
+from .relate import Relation
+
+__all__ = ["Node", "Link", "Placement", "UnionFind", "group", "orient"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """What orientation needs to know of a document."""
+
+    id: str
+    published_at: Optional[datetime]
+    order: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A decided link between ``a`` and ``b`` with its evidence (seen from ``a``)."""
+
+    a: str
+    b: str
+    strength: float
+    evidence: PairEvidence
+
+    def seen_from(self, doc_id: str) -> PairEvidence:
+        """Evidence with ``doc_id`` as side ``a``."""
+        return self.evidence if doc_id == self.a else self.evidence.swapped()
+
+    def other(self, doc_id: str) -> str:
+        return self.b if doc_id == self.a else self.a
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a document sits in its lineage."""
+
+    id: str
+    lineage_id: str
+    parent_id: Optional[str]
+    relation: Relation
+    score: float
+
+
+class UnionFind:
+    """Disjoint sets over hashable keys, with path halving and union by size."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._size: dict[str, int] = {}
+
+    def find(self, key: str) -> str:
+        self._parent.setdefault(key, key)
+        self._size.setdefault(key, 1)
+        while self._parent[key] != key:
+            self._parent[key] = self._parent[self._parent[key]]
+            key = self._parent[key]
+        return key
+
+    def union(self, a: str, b: str) -> str:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if self._size[ra] < self._size[rb]:
+            ra, rb = rb, ra
+        self._parent[rb] = ra
+        self._size[ra] += self._size[rb]
+        return ra
+
+
+def group(ids: Iterable[str], links: Iterable[Link]) -> list[list[str]]:
+    """Connected components of the link graph (singletons included), each in input order."""
+    ids = list(ids)
+    sets = UnionFind()
+    for doc_id in ids:
+        sets.find(doc_id)
+    for link in links:
+        sets.union(link.a, link.b)
+    components: dict[str, list[str]] = {}
+    for doc_id in ids:
+        components.setdefault(sets.find(doc_id), []).append(doc_id)
+    return list(components.values())
+
+
+def _root_key(node: Node, containment_balance: float) -> tuple:
+    """Sort key of root candidates: dated before undated, earliest first, then the document
+    that carries the most of the others, then the first seen."""
+    dated = node.published_at is not None
+    return (not dated, node.published_at.timestamp() if dated else 0.0, -containment_balance, node.order)
+
+
+def orient(
+    nodes: dict[str, Node],
+    links: list[Link],
+    relation_of: Callable[[PairEvidence, Node, Node], Relation],
+) -> list[Placement]:
+    """Place every document of one component: its lineage id (the root's id), parent,
+    relation to the parent and the strength of that link."""
+    by_doc: dict[str, list[Link]] = {doc_id: [] for doc_id in nodes}
+    for link in links:
+        by_doc[link.a].append(link)
+        by_doc[link.b].append(link)
+    # How much of its neighbours a document carries, minus how much of it they carry: the
+    # original of a cut-down copy contains it, not the reverse.
+    balance = {
+        doc_id: sum(l.seen_from(doc_id).containment_b_in_a - l.seen_from(doc_id).containment_a_in_b for l in ls)
+        for doc_id, ls in by_doc.items()
+    }
+    root = min(nodes.values(), key=lambda n: _root_key(n, balance[n.id])).id
+    placements = [Placement(root, root, None, Relation.ORIGINAL if links else Relation.NONE, 0.0)]
+    rank = {n.id: _root_key(n, balance[n.id]) for n in nodes.values()}
+    placed: set[str] = set()
+    frontier: list[tuple] = []
+
+    def place(doc_id: str) -> None:
+        placed.add(doc_id)
+        for link in by_doc[doc_id]:
+            child = link.other(doc_id)
+            if child not in placed:
+                # Prefer parents that come before the child in time; among them the strongest.
+                before = rank[doc_id] <= rank[child]
+                heapq.heappush(frontier, (not before, -link.strength, nodes[child].order, child, doc_id, id(link), link))
+
+    place(root)
+    while frontier:
+        _, _, _, child, parent, _, link = heapq.heappop(frontier)
+        if child in placed:
+            continue
+        relation = relation_of(link.seen_from(child), nodes[child], nodes[parent])
+        placements.append(Placement(child, root, parent, relation, round(link.strength, 4)))
+        place(child)
+    if len(placed) != len(nodes):
+        raise ValueError("orient() needs a connected component")
+    return placements

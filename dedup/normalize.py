@@ -1,0 +1,91 @@
+"""Text normalisation and script-aware tokenisation.
+
+Every later step (shingles, TF-IDF, evidence) sees text only through these functions, so two
+copies of a dispatch that differ by typography (curly quotes, dashes, full-width digits, Arabic
+presentation forms, case) produce the same tokens.
+
+Tokenisation must not assume spaces or the Latin alphabet: runs of Han, kana, Hangul, Thai, Lao,
+Khmer or Myanmar characters (scripts written without spaces between words) are cut into
+overlapping character bigrams; everything else is split on word boundaries.
+
+>>> normalize_text("“Aleppo” — Syria’s  SECOND city")
+'"aleppo" - syria\\'s second city'
+>>> tokenize(normalize_text("Aleppo’s 2nd city: ５０ towns"))
+['aleppo', 's', '2nd', 'city', '50', 'towns']
+>>> tokenize("東京都の知事")
+['東京', '京都', '都の', 'の知', '知事']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize_text", "tokenize", "split_sentences", "NO_SPACE_SCRIPT"]
+
+# Characters mapped to one ASCII form: typographic quotes, dashes and odd spaces vary between
+# copies of the same text (a CMS "smartens" quotes, a translator uses en dashes).
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2033": '"', "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u3000": " ",
+        "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u00ad": "",
+    }
+)
+
+# Scripts written without spaces between words: cut into character bigrams.
+NO_SPACE_SCRIPT = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\uac00-\ud7af"  # Hangul syllables
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1780-\u17ff"  # Khmer
+    "\u1000-\u109f"  # Myanmar
+)
+_TOKEN = re.compile(rf"[{NO_SPACE_SCRIPT}]+|[^\W_{NO_SPACE_SCRIPT}]+")
+# Arabic-script vowel marks and tatweel: optional in Urdu, Arabic and Persian writing, so one
+# word appears with and without them.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_NO_SPACE_RUN = re.compile(rf"[{NO_SPACE_SCRIPT}]+")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f\u06d4\u061f])\s+|\n+")
+
+
+# Every non-ASCII decimal digit (Arabic-Indic, Devanagari, full-width...) mapped to 0-9.
+_DIGITS = str.maketrans(
+    {chr(c): str(unicodedata.decimal(chr(c))) for c in range(128, 0x110000) if chr(c).isdecimal()}
+)
+
+
+def normalize_text(text: str) -> str:
+    """Return ``text`` in one canonical form: NFKC, ASCII quotes/dashes/digits, lower case,
+    single spaces, with line breaks kept (boilerplate detection works line by line)."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _ARABIC_MARKS.sub("", text.translate(_DIGITS)).casefold()
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into word tokens; runs of a no-space script become char bigrams."""
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if _NO_SPACE_RUN.fullmatch(token):
+            if len(token) == 1:
+                tokens.append(token)
+            else:
+                tokens.extend(token[i : i + 2] for i in range(len(token) - 1))
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences on terminal punctuation of any script and on line breaks."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]

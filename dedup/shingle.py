@@ -1,0 +1,64 @@
+"""Hashed tokens and word n-gram shingles as sorted NumPy arrays.
+
+Tokens are hashed once with 64-bit xxHash; shingles are combined from the token hashes with
+vectorised arithmetic, so one tokenisation feeds every channel (shingle sets, content words,
+TF-IDF). Sets are sorted unique ``uint64`` arrays: exact intersections of two documents cost one
+``np.intersect1d``, cheaper than Python sets and a fifth of their memory.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import xxhash
+
+__all__ = ["hash_tokens", "shingle_hashes", "intersection_size"]
+
+_MIX = (
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xC2B2AE3D27D4EB4F),
+    np.uint64(0x165667B19E3779F9),
+    np.uint64(0x85EBCA77C2B2AE63),
+    np.uint64(0x27D4EB2F165667C5),
+)
+
+
+def hash_tokens(tokens: Sequence[str]) -> np.ndarray:
+    """Return the 64-bit xxHash of each token, in order, as a ``uint64`` array."""
+    digest = xxhash.xxh3_64_intdigest
+    return np.fromiter((digest(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
+
+
+def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
+    """Return the sorted unique hashes of every run of ``n`` consecutive tokens.
+
+    A document shorter than ``n`` tokens gets one shingle of all its tokens, so short texts still
+    have a fingerprint.
+
+    >>> h = hash_tokens(["a", "b", "c", "a", "b", "c"])
+    >>> len(shingle_hashes(h, 3))  # abc, bca, cab
+    3
+    """
+    if n < 1:
+        raise ValueError(f"shingle size must be at least 1, got {n}")
+    if len(token_hashes) == 0:
+        return np.empty(0, dtype=np.uint64)
+    n = min(n, len(token_hashes))
+    if n > len(_MIX):
+        raise ValueError(f"shingle size must be at most {len(_MIX)}, got {n}")
+    count = len(token_hashes) - n + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(n):
+            part = token_hashes[offset : offset + count] * _MIX[offset]
+            combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
+        combined ^= combined >> np.uint64(29)
+    return np.unique(combined)
+
+
+def intersection_size(a: np.ndarray, b: np.ndarray) -> int:
+    """Size of the intersection of two sorted unique hash arrays."""
+    if len(a) == 0 or len(b) == 0:
+        return 0
+    return int(np.intersect1d(a, b, assume_unique=True).size)
