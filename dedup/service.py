@@ -1,0 +1,495 @@
+"""The online door to the engine: index, score and delete one article at a time, and read
+lineages back, with the same decisions as the batch job.
+
+A document's links are decided by :meth:`Engine.links_for` when it arrives (each pair is decided
+once, when the later of the two is indexed) and kept in a link graph; its lineage is the
+connected component of that graph (:func:`dedup.lineage.group` semantics), oriented with
+:func:`dedup.lineage.orient` and :meth:`Engine.relation_of`, exactly as :meth:`Engine.place`
+orients the batch job's lineages. Boilerplate is learned from documents as they are indexed.
+
+Every write goes to the :class:`dedup.store.Store` and the in-memory engine under one lock (the
+engine is not thread-safe); the store is the source of truth, so a failure half-way through a
+write rebuilds memory from it. Input errors raise :class:`dedup.document.DocumentError` (a
+``ValueError`` naming the field) before anything changes; unknown ids raise
+:class:`NotFoundError`. Nothing here imports gRPC: ``server/`` translates.
+
+>>> from dedup.document import Document, parse_timestamp
+>>> index = LineageIndex()
+>>> wire = "Rebels entered Aleppo on Friday after a two-day offensive, a war monitor said on Saturday."
+>>> index.index(Document(id="wire", text=wire, published_at=parse_timestamp("2024-11-29T10:00"))).created
+True
+>>> later = parse_timestamp("2024-11-29T12:00")
+>>> result = index.score(Document(id="paper", text=wire + " More follows.", published_at=later), index=True)
+>>> [(m.id, m.relation.value) for m in result.matches], result.placement.lineage_id
+([('wire', 'republication')], 'wire')
+>>> [n.id for n in index.lineage(doc_id="paper").nodes]
+['wire', 'paper']
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable, Optional, Sequence
+
+from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_document
+from .engine import Engine, EngineConfig, Match
+from .evidence import shared_passages
+from .features import Features, story_lines
+from .lineage import Link, Node, Placement, orient
+from .relate import Relation
+from .store import INDEX, MemoryStore, Store
+
+__all__ = [
+    "DEFAULT_TOP_K",
+    "MAX_TOP_K",
+    "DeadlineExpired",
+    "IndexResult",
+    "IndexStats",
+    "LineageIndex",
+    "LineageNode",
+    "LineageTree",
+    "LinkGraph",
+    "NotFoundError",
+    "ScoreResult",
+    "ScoredMatch",
+    "SharedPassage",
+]
+
+DEFAULT_TOP_K = 10
+MAX_TOP_K = 1000
+_UNINDEXED_ORDER = 2**62  # a scored, unindexed document counts as the newest one seen
+
+StillWanted = Callable[[], bool]
+
+
+def _always() -> bool:
+    return True
+
+
+class NotFoundError(LookupError):
+    """No document (or lineage) with this id; ``field`` names the request field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.reason = message
+
+
+class DeadlineExpired(RuntimeError):
+    """The caller stopped waiting before the work started; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class SharedPassage:
+    """A run of text in both documents: ``[start, end)`` character offsets in each document's
+    cleaned text (see :class:`dedup.evidence.Passage`) and the run itself, from the query."""
+
+    query_start: int
+    query_end: int
+    match_start: int
+    match_end: int
+    tokens: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoredMatch:
+    """An indexed document linked to the scored document (the query), with the evidence.
+
+    ``relation`` is how the derived side of the pair relates to the other: the query to the
+    match when ``query_is_derived``, else the match to the query."""
+
+    id: str
+    relation: Relation
+    query_is_derived: bool
+    score: float
+    cosine: float
+    containment_query_in_match: float
+    containment_match_in_query: float
+    lineage_id: str
+    passages: tuple[SharedPassage, ...]
+    document: Document
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """What indexing did: ``created`` (False: replaced) and where the document now sits."""
+
+    created: bool
+    placement: Placement
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Matches, best first, and the lineage the query gets; ``created`` is set when indexed."""
+
+    matches: tuple[ScoredMatch, ...]
+    placement: Placement
+    created: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class LineageNode:
+    """One document of a lineage tree."""
+
+    id: str
+    parent_id: Optional[str]
+    relation: Relation
+    score: float
+    source: str
+    published_at: Optional[datetime]
+    title: str
+
+
+@dataclass(frozen=True)
+class LineageTree:
+    """A lineage, root first, every parent before its children."""
+
+    lineage_id: str
+    nodes: tuple[LineageNode, ...]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """The index at a glance: lineages count components of two documents or more."""
+
+    documents: int
+    lineages: int
+    unlinked_documents: int
+    links: int
+    bytes_on_disk: int
+    uptime_seconds: float
+
+
+class LinkGraph:
+    """Decided links as an undirected graph; lineages are its connected components."""
+
+    def __init__(self, links: Iterable[Link] = ()) -> None:
+        self._edges: dict[str, dict[str, Link]] = {}
+        for link in links:
+            self.add(link)
+
+    def add(self, link: Link) -> None:
+        """Add (or replace) the link between ``link.a`` and ``link.b``."""
+        self._edges.setdefault(link.a, {})[link.b] = link
+        self._edges.setdefault(link.b, {})[link.a] = link
+
+    def drop(self, doc_id: str) -> None:
+        """Remove every link touching ``doc_id``."""
+        for other in self._edges.pop(doc_id, {}):
+            neighbours = self._edges.get(other)
+            if neighbours is not None:
+                neighbours.pop(doc_id, None)
+                if not neighbours:
+                    del self._edges[other]
+
+    def replace(self, doc_id: str, links: Iterable[Link]) -> None:
+        """Make ``links`` the only links of ``doc_id``."""
+        self.drop(doc_id)
+        for link in links:
+            self.add(link)
+
+    def component(self, doc_id: str, *, without: str | None = None) -> list[str]:
+        """Documents connected to ``doc_id`` (itself first), ignoring node ``without``."""
+        seen = {doc_id}
+        order = [doc_id]
+        for current in order:
+            for other in self._edges.get(current, {}):
+                if other not in seen and other != without:
+                    seen.add(other)
+                    order.append(other)
+        return order
+
+    def links_within(self, members: Sequence[str]) -> list[Link]:
+        """Every link between two of ``members``, each once."""
+        inside = set(members)
+        out: dict[int, Link] = {}
+        for doc_id in members:
+            for other, link in self._edges.get(doc_id, {}).items():
+                if other in inside:
+                    out[id(link)] = link
+        return list(out.values())
+
+    def linked_documents(self) -> int:
+        """Number of documents with at least one link."""
+        return len(self._edges)
+
+    def link_count(self) -> int:
+        """Number of links."""
+        return sum(len(n) for n in self._edges.values()) // 2
+
+    def component_count(self) -> int:
+        """Number of components with at least one link (lineages of two documents or more)."""
+        seen: set[str] = set()
+        count = 0
+        for doc_id in self._edges:
+            if doc_id not in seen:
+                seen.update(self.component(doc_id))
+                count += 1
+        return count
+
+
+def _observed_lines(engine: Engine, doc: Document) -> list[str]:
+    """The lines the boilerplate model learns from ``doc`` (none without a source)."""
+    if not doc.source:
+        return []
+    limit = engine.boilerplate.max_line_chars
+    return [line for line in story_lines(doc.text) if len(line) <= limit]
+
+
+def _passages(query: Features, other: Features) -> tuple[SharedPassage, ...]:
+    return tuple(
+        SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, query.text[p.a_start : p.a_end])
+        for p in shared_passages(query, other)
+    )
+
+
+class LineageIndex:
+    """A persistent, thread-safe syndication index for the service.
+
+    ``store`` keeps the documents and links (in memory by default); on construction the engine
+    is rebuilt from it. ``max_text_bytes`` is the largest text accepted (it can only be lowered
+    below :data:`dedup.document.DEFAULT_MAX_TEXT_BYTES`, which :class:`Document` enforces).
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        config: EngineConfig = EngineConfig(),
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_text_bytes <= 0:
+            raise ValueError(f"max_text_bytes must be positive, got {max_text_bytes}")
+        self.store = store if store is not None else MemoryStore()
+        self.config = config
+        self.max_text_bytes = max_text_bytes
+        self._clock = clock
+        self._started = clock()
+        self._lock = threading.RLock()
+        self._engine, self._graph = self._restore()
+
+    # -- state --------------------------------------------------------------------------
+    def _restore(self) -> tuple[Engine, LinkGraph]:
+        """Rebuild the engine by replaying the store's events in commit order: each document is
+        added right after the boilerplate observations that preceded it, so its features are
+        the ones it had when it was indexed."""
+        engine = Engine(self.config)
+        for event in self.store.events():
+            if event.kind == INDEX:
+                engine.boilerplate.observe(list(event.lines), event.source)
+                if event.document is not None:
+                    engine.add(event.document)
+        graph = LinkGraph(l for l in self.store.links() if l.a in engine.documents and l.b in engine.documents)
+        return engine, graph
+
+    def _reload(self) -> None:
+        """Bring memory back in step with the store after a failed write."""
+        self._engine, self._graph = self._restore()
+
+    def close(self) -> None:
+        """Close the store."""
+        with self._lock:
+            self.store.close()
+
+    def __len__(self) -> int:
+        return len(self._engine.documents)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._engine.documents
+
+    # -- checks -------------------------------------------------------------------------
+    def check(self, doc: Document) -> None:
+        """Raise :class:`DocumentError` naming the first bad field of ``doc``."""
+        validate_document(doc, max_text_bytes=self.max_text_bytes)
+
+    @staticmethod
+    def _check_top_k(top_k: int) -> int:
+        if not isinstance(top_k, int) or top_k < 0 or top_k > MAX_TOP_K:
+            raise DocumentError("top_k", f"must be between 0 and {MAX_TOP_K}, got {top_k!r}")
+        return top_k or DEFAULT_TOP_K
+
+    @staticmethod
+    def _check_id(field_name: str, doc_id: object) -> str:
+        if not isinstance(doc_id, str) or not doc_id.strip():
+            raise DocumentError(field_name, "must be a non-empty string")
+        return doc_id
+
+    @staticmethod
+    def _start(still_wanted: StillWanted) -> None:
+        """Refuse to start work nobody waits for any more (called with the lock held)."""
+        if not still_wanted():
+            raise DeadlineExpired("the deadline passed before the work started")
+
+    # -- writes -------------------------------------------------------------------------
+    def index(self, doc: Document, *, still_wanted: StillWanted = _always) -> IndexResult:
+        """Insert or replace ``doc`` (by id), durably, and return where it now sits."""
+        self.check(doc)
+        with self._lock:
+            self._start(still_wanted)
+            created, _, _ = self._index_locked(doc)
+            return IndexResult(created, self._placement_of(doc.id))
+
+    def index_many(self, documents: Iterable[Document]) -> list[IndexResult]:
+        """Index each document in turn (each one durable before the next starts)."""
+        return [self.index(doc) for doc in documents]
+
+    def _index_locked(self, doc: Document) -> tuple[bool, list[Match], Features]:
+        """Observe, add, decide links, persist; on any failure reload memory from the store."""
+        engine = self._engine
+        created = doc.id not in engine.documents
+        lines = _observed_lines(engine, doc)
+        try:
+            engine.boilerplate.observe(lines, doc.source)
+            indexed = engine.add(doc)
+            matches = engine.links_for(doc, indexed.features)
+            links = [Link(doc.id, m.id, m.strength, m.evidence) for m in matches]
+            self.store.put(doc, lines, source=doc.source, links=links)
+            self._graph.replace(doc.id, links)
+        except BaseException:
+            self._reload()
+            raise
+        return created, matches, indexed.features
+
+    def delete(self, doc_id: str, *, still_wanted: StillWanted = _always) -> None:
+        """Remove ``doc_id`` and its links; raise :class:`NotFoundError` for an unknown id."""
+        self._check_id("id", doc_id)
+        with self._lock:
+            self._start(still_wanted)
+            if doc_id not in self._engine.documents:
+                raise NotFoundError("id", f"no document {doc_id!r}")
+            try:
+                self.store.delete(doc_id)
+                self._engine.remove(doc_id)
+                self._graph.drop(doc_id)
+            except BaseException:
+                self._reload()
+                raise
+
+    # -- reads --------------------------------------------------------------------------
+    def score(
+        self, doc: Document, *, top_k: int = 0, index: bool = False, still_wanted: StillWanted = _always
+    ) -> ScoreResult:
+        """The indexed documents linked to ``doc``, strongest first (at most ``top_k``, 0 for
+        :data:`DEFAULT_TOP_K`), and the lineage ``doc`` gets; with ``index`` it is also indexed."""
+        self.check(doc)
+        limit = self._check_top_k(top_k)
+        with self._lock:
+            self._start(still_wanted)
+            if index:
+                created, matches, features = self._index_locked(doc)
+                placements = self._placements(self._graph.component(doc.id))
+                query = self._engine.documents[doc.id].node()
+                return ScoreResult(self._scored(query, features, matches[:limit], placements), placements[doc.id], created)
+            features = self._engine.features_of(doc)
+            matches = self._engine.links_for(doc, features)
+            query = Node(doc.id, doc.published_at, _UNINDEXED_ORDER, doc.source)
+            placements = self._hypothetical_placements(query, matches)
+            return ScoreResult(self._scored(query, features, matches[:limit], placements), placements[doc.id])
+
+    def lineage(self, *, doc_id: str | None = None, lineage_id: str | None = None) -> LineageTree:
+        """The whole lineage of document ``doc_id``, or the lineage whose id is ``lineage_id``."""
+        if (doc_id is None) == (lineage_id is None):
+            raise DocumentError("id", "give exactly one of id and lineage_id")
+        field_name, wanted = ("id", doc_id) if doc_id is not None else ("lineage_id", lineage_id)
+        self._check_id(field_name, wanted)
+        with self._lock:
+            if wanted not in self._engine.documents:
+                raise NotFoundError(field_name, f"no document {wanted!r}")
+            placements = self._placements(self._graph.component(wanted))
+            root = placements[wanted].lineage_id
+            if lineage_id is not None and root != lineage_id:
+                raise NotFoundError("lineage_id", f"no lineage {lineage_id!r} (that document is in lineage {root!r})")
+            return LineageTree(root, tuple(self._node(p) for p in placements.values()))
+
+    def placement(self, doc_id: str) -> Placement:
+        """Where ``doc_id`` sits now."""
+        self._check_id("id", doc_id)
+        with self._lock:
+            if doc_id not in self._engine.documents:
+                raise NotFoundError("id", f"no document {doc_id!r}")
+            return self._placement_of(doc_id)
+
+    def stats(self) -> IndexStats:
+        """Counts, size on disk and uptime."""
+        with self._lock:
+            documents = len(self._engine.documents)
+            return IndexStats(
+                documents=documents,
+                lineages=self._graph.component_count(),
+                unlinked_documents=documents - self._graph.linked_documents(),
+                links=self._graph.link_count(),
+                bytes_on_disk=self.store.bytes_on_disk(),
+                uptime_seconds=self._clock() - self._started,
+            )
+
+    # -- lineages -----------------------------------------------------------------------
+    def _placements(self, members: Sequence[str], extra: dict[str, Node] | None = None, extra_links: Sequence[Link] = ()) -> dict[str, Placement]:
+        """Orient one component (as :meth:`Engine.place` does), root first."""
+        nodes = {m: self._engine.documents[m].node() for m in members if m in self._engine.documents}
+        nodes.update(extra or {})
+        links = [l for l in self._graph.links_within(members) if l.a in nodes and l.b in nodes] + list(extra_links)
+        return {p.id: p for p in orient(nodes, links, self._engine.relation_of)}
+
+    def _placement_of(self, doc_id: str) -> Placement:
+        return self._placements(self._graph.component(doc_id))[doc_id]
+
+    def _hypothetical_placements(self, query: Node, matches: Sequence[Match]) -> dict[str, Placement]:
+        """Placements of the lineage the ``query`` document would join if it were indexed
+        (replacing any document with its id), without changing anything."""
+        members: list[str] = []
+        seen: set[str] = set()
+        for match in matches:
+            if match.id not in seen:
+                component = self._graph.component(match.id, without=query.id)
+                seen.update(component)
+                members.extend(component)
+        links = [Link(query.id, m.id, m.strength, m.evidence) for m in matches]
+        return self._placements(members, {query.id: query}, links)
+
+    def _scored(self, query: Node, features: Features, matches: Sequence[Match], placements: dict[str, Placement]) -> tuple[ScoredMatch, ...]:
+        """Matches with their relation, current lineage and shared passages."""
+        lineage_of: dict[str, str] = {}
+        out = []
+        for match in matches:
+            if match.id not in lineage_of:
+                for p in self._placements(self._graph.component(match.id)).values():
+                    lineage_of[p.id] = p.lineage_id
+            other = self._engine.documents[match.id]
+            relation, query_is_derived = self._pair_relation(query, match, placements)
+            out.append(
+                ScoredMatch(
+                    id=match.id,
+                    relation=relation,
+                    query_is_derived=query_is_derived,
+                    score=round(match.strength, 4),
+                    cosine=match.evidence.cosine,
+                    containment_query_in_match=match.evidence.containment_a_in_b,
+                    containment_match_in_query=match.evidence.containment_b_in_a,
+                    lineage_id=lineage_of[match.id],
+                    passages=_passages(features, other.features),
+                    document=other.document,
+                )
+            )
+        return tuple(out)
+
+    def _pair_relation(self, query: Node, match: Match, placements: dict[str, Placement]) -> tuple[Relation, bool]:
+        """Relation of the derived side of (query, match): from the lineage tree when one is the
+        other's parent, else by orienting the pair alone."""
+        mine, theirs = placements.get(query.id), placements.get(match.id)
+        if mine is not None and mine.parent_id == match.id:
+            return mine.relation, True
+        if theirs is not None and theirs.parent_id == query.id:
+            return theirs.relation, False
+        other = self._engine.documents[match.id].node()
+        link = Link(query.id, match.id, match.strength, match.evidence)
+        child = orient({query.id: query, match.id: other}, [link], self._engine.relation_of)[1]
+        return child.relation, child.id == query.id
+
+    def _node(self, placement: Placement) -> LineageNode:
+        doc = self._engine.documents[placement.id].document
+        return LineageNode(placement.id, placement.parent_id, placement.relation, placement.score, doc.source, doc.published_at, doc.title)

@@ -1,0 +1,283 @@
+"""Where the service's index lives between restarts: documents, their links, and the history
+needed to rebuild the in-memory engine exactly.
+
+The engine itself (sketches, TF-IDF counts, features) is never stored: it is re-derived from the
+stored text on start-up. What cannot be re-derived from the live documents alone is the
+boilerplate model, which also learned from documents since deleted or replaced; so every
+``put`` appends an *event* with the lines the model observed, and :func:`replay` order is the
+event order. Links are stored as decided, with their evidence, so a restart gives back the same
+lineages without recomputing a single pair.
+
+:class:`Store` is the one interface; :class:`MemoryStore` is the default (tests, scripts) and
+:class:`SQLiteStore` the embedded persistent one (``dedup serve --data DIR``). A shared backend
+(PostgreSQL, Redis) for several replicas would be one more module implementing :class:`Store`.
+
+>>> from dedup.document import Document
+>>> store = MemoryStore()
+>>> store.put(Document(id="a", text="Rebels entered Aleppo."), ["rebels entered aleppo."], source="afp", links=[])
+1
+>>> [(e.kind, e.doc_id, e.document is not None) for e in store.events()]
+[('index', 'a', True)]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from .document import Document
+from .evidence import PairEvidence
+from .lineage import Link
+
+__all__ = ["Event", "Store", "MemoryStore", "SQLiteStore", "open_store", "INDEX", "DELETE"]
+
+INDEX = "index"
+DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One write, in commit order: an ``index`` (with the boilerplate lines it observed, and the
+    document when this is still its live version) or a ``delete``."""
+
+    seq: int
+    kind: str
+    doc_id: str
+    source: str = ""
+    lines: tuple[str, ...] = ()
+    document: Optional[Document] = None
+
+
+class Store(ABC):
+    """The persistence interface of :class:`dedup.service.LineageIndex`.
+
+    Every write is atomic: it happens whole or not at all, and once it returns it is durable
+    (as durable as the backend promises)."""
+
+    @abstractmethod
+    def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
+        """Insert or replace ``doc``, record the boilerplate ``lines`` observed for it, and replace
+        every link touching ``doc.id`` with ``links``; return the event's sequence number."""
+
+    @abstractmethod
+    def delete(self, doc_id: str) -> int:
+        """Remove ``doc_id`` and its links; return the event's sequence number."""
+
+    @abstractmethod
+    def events(self, after: int = 0) -> Iterator[Event]:
+        """Events with ``seq > after`` in order; ``document`` is set on the live version's event."""
+
+    @abstractmethod
+    def links(self) -> Iterator[Link]:
+        """Every stored link, each pair once."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of stored documents."""
+
+    def bytes_on_disk(self) -> int:
+        """Size of the store's files (0 for a store that has none)."""
+        return 0
+
+    def close(self) -> None:
+        """Release the store's resources (idempotent)."""
+
+
+class MemoryStore(Store):
+    """A store that keeps everything in memory: the default for tests and scripts."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._live: dict[str, tuple[int, Document]] = {}
+        self._links: dict[frozenset[str], Link] = {}
+
+    def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
+        seq = len(self._events) + 1
+        self._events.append(Event(seq, INDEX, doc.id, source, tuple(lines)))
+        self._live[doc.id] = (seq, doc)
+        self._drop_links(doc.id)
+        for link in links:
+            self._links[frozenset((link.a, link.b))] = link
+        return seq
+
+    def delete(self, doc_id: str) -> int:
+        seq = len(self._events) + 1
+        self._events.append(Event(seq, DELETE, doc_id))
+        self._live.pop(doc_id, None)
+        self._drop_links(doc_id)
+        return seq
+
+    def _drop_links(self, doc_id: str) -> None:
+        for key in [k for k in self._links if doc_id in k]:
+            del self._links[key]
+
+    def events(self, after: int = 0) -> Iterator[Event]:
+        for event in self._events[after:]:
+            live = self._live.get(event.doc_id)
+            if event.kind == INDEX and live is not None and live[0] == event.seq:
+                event = Event(event.seq, event.kind, event.doc_id, event.source, event.lines, live[1])
+            yield event
+
+    def links(self) -> Iterator[Link]:
+        return iter(list(self._links.values()))
+
+    def count(self) -> int:
+        return len(self._live)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('index', 'delete')),
+    doc_id TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    lines TEXT
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    language TEXT NOT NULL,
+    published_at TEXT,
+    url TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    strength REAL NOT NULL,
+    cosine REAL NOT NULL,
+    containment_a_in_b REAL NOT NULL,
+    containment_b_in_a REAL NOT NULL,
+    word_containment_a_in_b REAL NOT NULL,
+    word_containment_b_in_a REAL NOT NULL,
+    number_overlap REAL,
+    same_language INTEGER NOT NULL,
+    PRIMARY KEY (a, b)
+);
+CREATE INDEX IF NOT EXISTS links_b ON links (b);
+"""
+
+_DOC_COLUMNS = "id, seq, text, title, source, language, published_at, url"
+
+
+def _link_row(link: Link) -> tuple:
+    e = link.evidence
+    return (
+        link.a, link.b, link.strength, e.cosine, e.containment_a_in_b, e.containment_b_in_a,
+        e.word_containment_a_in_b, e.word_containment_b_in_a, e.number_overlap, int(e.same_language),
+    )
+
+
+def _row_link(row: Sequence) -> Link:
+    evidence = PairEvidence(
+        cosine=row[3], containment_a_in_b=row[4], containment_b_in_a=row[5],
+        word_containment_a_in_b=row[6], word_containment_b_in_a=row[7],
+        number_overlap=row[8], same_language=bool(row[9]),
+    )
+    return Link(row[0], row[1], row[2], evidence)
+
+
+def _row_document(row: Sequence) -> Document:
+    doc_id, _seq, text, title, source, language, published_at, url = row
+    when = datetime.fromisoformat(published_at) if published_at else None
+    return Document(id=doc_id, text=text, title=title, source=source, language=language, published_at=when, url=url)
+
+
+class SQLiteStore(Store):
+    """The embedded persistent store: one SQLite file, ``index.sqlite3``, in ``data_dir``.
+
+    WAL journal with ``synchronous=FULL``: a ``put`` that returned survives ``kill -9`` and a
+    power cut. Not thread-safe by itself: :class:`dedup.service.LineageIndex` serialises
+    access to it."""
+
+    FILE_NAME = "index.sqlite3"
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / self.FILE_NAME
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.executescript(_SCHEMA)
+
+    def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
+        cursor = self._db.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute(
+                "INSERT INTO events (kind, doc_id, source, lines) VALUES (?, ?, ?, ?)",
+                (INDEX, doc.id, source, json.dumps(list(lines), ensure_ascii=False) if lines else None),
+            )
+            seq = int(cursor.lastrowid)
+            published = doc.published_at.isoformat() if doc.published_at else None
+            cursor.execute(
+                f"INSERT OR REPLACE INTO documents ({_DOC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.id, seq, doc.text, doc.title, doc.source, doc.language, published, doc.url),
+            )
+            cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc.id, doc.id))
+            cursor.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_link_row(l) for l in links])
+            cursor.execute("COMMIT")
+            return seq
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+
+    def delete(self, doc_id: str) -> int:
+        cursor = self._db.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute("INSERT INTO events (kind, doc_id) VALUES (?, ?)", (DELETE, doc_id))
+            seq = int(cursor.lastrowid)
+            cursor.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc_id, doc_id))
+            cursor.execute("COMMIT")
+            return seq
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+
+    def events(self, after: int = 0) -> Iterator[Event]:
+        rows = self._db.execute(
+            f"""SELECT e.seq, e.kind, e.doc_id, e.source, e.lines, {', '.join('d.' + c.strip() for c in _DOC_COLUMNS.split(','))}
+                FROM events e LEFT JOIN documents d ON d.id = e.doc_id AND d.seq = e.seq
+                WHERE e.seq > ? ORDER BY e.seq""",
+            (after,),
+        )
+        for row in rows:
+            seq, kind, doc_id, source, lines = row[:5]
+            document = _row_document(row[5:]) if row[5] is not None else None
+            yield Event(seq, kind, doc_id, source or "", tuple(json.loads(lines)) if lines else (), document)
+
+    def links(self) -> Iterator[Link]:
+        for row in self._db.execute("SELECT * FROM links ORDER BY rowid"):
+            yield _row_link(row)
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def bytes_on_disk(self) -> int:
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                total += os.path.getsize(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        return total
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_store(data_dir: str | os.PathLike[str] | None) -> Store:
+    """The store for ``data_dir``: SQLite in that folder, or in memory when it is ``None``."""
+    return MemoryStore() if data_dir is None else SQLiteStore(data_dir)

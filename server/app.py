@@ -1,0 +1,131 @@
+"""Assembling and running the gRPC server: :func:`create_server` builds it (tests bind port 0),
+:func:`serve` runs it until SIGTERM or SIGINT, then shuts down gracefully."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from concurrent import futures
+from pathlib import Path
+from typing import Optional, TextIO
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from dedup.document import DEFAULT_MAX_TEXT_BYTES
+from dedup.service import LineageIndex
+from dedup.store import Store, open_store
+
+from ._proto.dedup.v1 import syndication_pb2 as pb
+from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+from .servicer import SyndicationServicer
+
+__all__ = ["SERVICE_NAME", "SyndicationServer", "create_server", "serve", "DEFAULT_GRACE_SECONDS"]
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Syndication"].full_name
+DEFAULT_GRACE_SECONDS = 10.0
+# Room for the other fields of a request beside a text at the limit: a bigger message is
+# refused by grpc itself with RESOURCE_EXHAUSTED, a text just over the limit gets
+# INVALID_ARGUMENT naming document.text.
+MESSAGE_OVERHEAD_BYTES = 64 * 1024
+
+
+class SyndicationServer:
+    """A started-or-not gRPC server with its index and health service.
+
+    :meth:`stop` is graceful: health answers NOT_SERVING at once, new calls are refused,
+    in-flight calls get ``grace`` seconds to finish, then the store is closed."""
+
+    def __init__(self, server: grpc.Server, index: LineageIndex, health_servicer: health.HealthServicer) -> None:
+        self.grpc_server = server
+        self.index = index
+        self.health = health_servicer
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        """Start serving and report SERVING for the server and the Syndication service."""
+        self.grpc_server.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace: Optional[float] = DEFAULT_GRACE_SECONDS) -> None:
+        """NOT_SERVING, let in-flight calls finish (up to ``grace`` seconds), close the store."""
+        self.health.enter_graceful_shutdown()
+        self.grpc_server.stop(grace).wait()
+        self.index.close()
+        self._stopped.set()
+
+    def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
+        """Block until :meth:`stop` has finished (True) or ``timeout`` passes (False)."""
+        return self._stopped.wait(timeout)
+
+    def __enter__(self) -> "SyndicationServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._stopped.is_set():
+            self.stop(grace=None)
+
+
+def create_server(
+    address: str,
+    data_dir: str | Path | None = None,
+    *,
+    store: Store | None = None,
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+    max_workers: int = 8,
+) -> tuple[SyndicationServer, int]:
+    """Build a server bound to ``address`` (``host:0`` picks a free port) over the index in
+    ``data_dir`` (SQLite; in memory when ``None``, or the given ``store``); return it unstarted
+    with the port it is bound to. The index is restored from the store here, before any call."""
+    index = LineageIndex(store if store is not None else open_store(data_dir), max_text_bytes=max_text_bytes)
+    options = [
+        ("grpc.max_receive_message_length", max_text_bytes + MESSAGE_OVERHEAD_BYTES),
+        ("grpc.so_reuseport", 0),  # never share a port with a forgotten server by accident
+    ]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dedup-rpc"), options=options)
+    pb_grpc.add_SyndicationServicer_to_server(SyndicationServicer(index), server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        index.close()
+        raise OSError(f"cannot listen on {address}")
+    return SyndicationServer(server, index, health_servicer), port
+
+
+def serve(
+    data_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 50051,
+    *,
+    grace: float = DEFAULT_GRACE_SECONDS,
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run the service until SIGTERM or SIGINT, then stop gracefully; return the exit status.
+
+    Prints one line, ``dedup: serving dedup.v1.Syndication on HOST:PORT``, once it accepts
+    calls (with ``--port 0``, that line is how a caller learns the port)."""
+    server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes)
+    server.start()
+    stopping = threading.Thread(target=server.stop, kwargs={"grace": grace}, name="dedup-shutdown")
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not stopping.is_alive() and not server.wait_for_termination(0):
+            print(f"dedup: {signal.Signals(signum).name}: draining (up to {grace:g}s)", file=sys.stderr, flush=True)
+            stopping.start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {len(server.index)} documents)", file=out, flush=True)
+    while not server.wait_for_termination(timeout=0.5):
+        pass
+    return 0
