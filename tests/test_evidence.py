@@ -1,0 +1,160 @@
+"""Pair evidence and shared passages (dedup/evidence.py)."""
+
+import dataclasses
+
+import pytest
+
+from dedup.evidence import PairEvidence, Passage, measure_pair, shared_passages
+from dedup.features import extract_features
+
+OTHER = (
+    "Stock markets in Tokyo and London fell sharply on Monday as investors worried about rising "
+    "interest rates and weak factory data from China and Germany."
+)
+
+
+def _cut_down(wire: str, paragraphs: int = 2) -> str:
+    return "\n".join(wire.split("\n")[:paragraphs])
+
+
+def test_cut_down_copy_is_fully_contained(wire_text):
+    child, wire = extract_features(_cut_down(wire_text)), extract_features(wire_text)
+    evidence = measure_pair(child, wire, cosine=0.8)
+    assert evidence.containment_a_in_b == 1.0
+    assert 0.3 < evidence.containment_b_in_a < 0.7
+    assert evidence.word_containment_a_in_b == 1.0
+    assert evidence.word_containment_b_in_a < 1.0
+    assert evidence.max_containment == 1.0
+    assert evidence.min_containment == evidence.containment_b_in_a
+    assert evidence.max_word_containment == 1.0
+    assert evidence.cosine == 0.8
+
+
+def test_containment_both_ways_from_the_other_side(wire_text):
+    child, wire = extract_features(_cut_down(wire_text)), extract_features(wire_text)
+    forward = measure_pair(child, wire, cosine=0.5)
+    backward = measure_pair(wire, child, cosine=0.5)
+    assert backward.containment_b_in_a == 1.0
+    assert backward == forward.swapped()
+
+
+def test_identical_texts(wire_text):
+    a, b = extract_features(wire_text), extract_features(wire_text.upper())
+    evidence = measure_pair(a, b, cosine=1.0)
+    assert evidence.containment_a_in_b == evidence.containment_b_in_a == 1.0
+
+
+def test_unrelated_texts(wire_text):
+    evidence = measure_pair(extract_features(wire_text), extract_features(OTHER), cosine=0.0)
+    assert evidence.containment_a_in_b == evidence.containment_b_in_a == 0.0
+
+
+def test_number_overlap(wire_text):
+    # wire numbers: 277, 2020, 24; the copy keeps 277 and 2020 and adds 50
+    copy = extract_features("The toll rose above 277 in 2020 terms, with 50 towns taken.")
+    evidence = measure_pair(copy, extract_features(wire_text), cosine=0.1)
+    assert evidence.number_overlap == pytest.approx(2 / 3)
+
+
+def test_number_overlap_needs_two_numbers_each_side(wire_text):
+    one_number = extract_features("The toll rose above 277 people.")
+    assert measure_pair(one_number, extract_features(wire_text), cosine=0.1).number_overlap is None
+
+
+def test_same_language_flag_is_carried(wire_text):
+    a = extract_features(wire_text)
+    assert measure_pair(a, a, 1.0, same_language=False).same_language is False
+    assert measure_pair(a, a, 1.0).same_language is True
+
+
+def test_swapped():
+    evidence = PairEvidence(
+        cosine=0.7,
+        containment_a_in_b=0.9,
+        containment_b_in_a=0.2,
+        word_containment_a_in_b=0.95,
+        word_containment_b_in_a=0.3,
+        number_overlap=0.5,
+        same_language=False,
+    )
+    swapped = evidence.swapped()
+    assert swapped == PairEvidence(0.7, 0.2, 0.9, 0.3, 0.95, 0.5, False)
+    assert swapped.swapped() == evidence
+    assert (swapped.max_containment, swapped.min_containment) == (0.9, 0.2)
+
+
+def test_empty_feature_sets_give_zero_not_an_error():
+    a = extract_features("...")
+    b = extract_features("Rebels entered Aleppo on Friday.")
+    evidence = measure_pair(a, b, cosine=0.0)
+    assert evidence.containment_a_in_b == 0.0 and evidence.containment_b_in_a == 0.0
+
+
+def _assert_spans_match(a, b, passages):
+    for p in passages:
+        assert isinstance(p, Passage)
+        assert p.a_start < p.a_end and p.b_start < p.b_end
+        assert a.text[p.a_start : p.a_end] == b.text[p.b_start : p.b_end]
+
+
+def test_shared_passages_spans_are_identical_text(wire_text):
+    paragraphs = wire_text.split("\n")
+    child_text = "Breaking news from the region.\n" + paragraphs[1] + "\nIn other news, " + paragraphs[3]
+    a, b = extract_features(child_text), extract_features(wire_text)
+    passages = shared_passages(a, b)
+    assert len(passages) == 2
+    _assert_spans_match(a, b, passages)
+    assert [p.tokens for p in passages] == sorted((p.tokens for p in passages), reverse=True)
+    assert a.text[passages[0].a_start : passages[0].a_end] == b.text[passages[0].b_start : passages[0].b_end]
+    assert (
+        "277 people" in a.text[passages[0].a_start : passages[0].a_end]
+        or "277 people" in a.text[passages[1].a_start : passages[1].a_end]
+    )
+
+
+def test_shared_passages_with_typographic_differences(wire_text):
+    smart = wire_text.replace("'", "\u2019").replace(" - ", " \u2014 ")
+    a, b = extract_features(smart.upper()), extract_features(wire_text)
+    passages = shared_passages(a, b)
+    assert passages and passages[0].tokens == len(a.tokens)
+    _assert_spans_match(a, b, passages)
+
+
+def test_shared_passages_latin_and_han_mixed():
+    a = extract_features("ALS患者の支援団体は、新しい治療法の承認を求めて記者会見を開いた。")
+    b = extract_features("東京で、ALS患者の支援団体は、新しい治療法の承認を求めて記者会見を開いた。")
+    passages = shared_passages(a, b)
+    assert passages
+    _assert_spans_match(a, b, passages)
+
+
+def test_shared_passages_min_tokens_and_limit(wire_text):
+    a, b = extract_features("the army said it had sent reinforcements"), extract_features(wire_text)
+    assert shared_passages(a, b, min_tokens=8) == []
+    [passage] = shared_passages(a, b, min_tokens=7)
+    assert passage.tokens == 7
+    _assert_spans_match(a, b, [passage])
+    many = extract_features(wire_text)
+    assert len(shared_passages(many, many, min_tokens=1, limit=1)) == 1
+
+
+def test_shared_passages_unrelated(wire_text):
+    assert shared_passages(extract_features(OTHER), extract_features(wire_text)) == []
+
+
+def test_passage_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Passage(0, 1, 0, 1, 1).a_start = 3  # type: ignore[misc]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (evidence.py _token_spans): a Han/kana bigram that recurs later in the text is "
+    "found there instead of overlapping its predecessor, so passage spans drift",
+)
+def test_shared_passages_spans_with_repeated_cjk_bigrams():
+    a = extract_features("京都の知事は東京都の会議で京都の予算を発表した。今日は晴れです。")
+    b = extract_features("昨日、東京都の会議で京都の予算を発表した。")
+    passages = shared_passages(a, b, min_tokens=4)
+    assert passages
+    _assert_spans_match(a, b, passages)

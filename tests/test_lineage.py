@@ -1,0 +1,242 @@
+"""Grouping and orientation of lineages (dedup/lineage.py)."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dedup.evidence import PairEvidence
+from dedup.lineage import Link, Node, Placement, UnionFind, group, orient
+from dedup.relate import Relation
+
+T0 = datetime(2024, 11, 29, 8, 0, tzinfo=timezone.utc)
+
+
+def _evidence(a_in_b: float, b_in_a: float, cosine: float = 0.8) -> PairEvidence:
+    return PairEvidence(cosine, a_in_b, b_in_a, a_in_b, b_in_a, None)
+
+
+def _link(a: str, b: str, a_in_b: float, b_in_a: float, strength: float | None = None) -> Link:
+    return Link(a, b, strength if strength is not None else max(a_in_b, b_in_a), _evidence(a_in_b, b_in_a))
+
+
+def _relation(child_in_parent: PairEvidence, child: Node, parent: Node) -> Relation:
+    """A stand-in for the engine's relation: copies of all the parent are republications."""
+    if child_in_parent.containment_a_in_b >= 0.99 and child_in_parent.containment_b_in_a >= 0.99:
+        return Relation.UPDATE
+    return Relation.REPUBLICATION if child_in_parent.containment_a_in_b >= 0.5 else Relation.PARTIAL
+
+
+def _nodes(*ids: str, dates: dict | None = None) -> dict[str, Node]:
+    dates = dates or {}
+    return {doc_id: Node(doc_id, dates.get(doc_id), order) for order, doc_id in enumerate(ids)}
+
+
+def _by_id(placements: list[Placement]) -> dict[str, Placement]:
+    return {p.id: p for p in placements}
+
+
+def _assert_tree(placements: list[Placement], ids: set[str]) -> Placement:
+    """Every id placed once, one root, every other document's parent inside the component."""
+    assert sorted(p.id for p in placements) == sorted(ids)
+    roots = [p for p in placements if p.parent_id is None]
+    assert len(roots) == 1
+    root = roots[0]
+    for p in placements:
+        assert p.lineage_id == root.id
+        if p is not root:
+            assert p.parent_id in ids and p.parent_id != p.id
+    # parents lead to the root without cycles
+    parent = {p.id: p.parent_id for p in placements}
+    for doc_id in ids:
+        seen = set()
+        while parent[doc_id] is not None:
+            assert doc_id not in seen
+            seen.add(doc_id)
+            doc_id = parent[doc_id]
+        assert doc_id == root.id
+    return root
+
+
+# -- UnionFind ----------------------------------------------------------------------------
+
+
+def test_union_find_singletons():
+    sets = UnionFind()
+    assert sets.find("a") == "a"
+    assert sets.find("b") == "b"
+
+
+def test_union_find_union_and_transitivity():
+    sets = UnionFind()
+    sets.union("a", "b")
+    sets.union("c", "d")
+    assert sets.find("a") == sets.find("b")
+    assert sets.find("a") != sets.find("c")
+    root = sets.union("b", "d")
+    assert {sets.find(k) for k in "abcd"} == {root}
+
+
+def test_union_find_union_is_idempotent():
+    sets = UnionFind()
+    first = sets.union("a", "b")
+    assert sets.union("a", "b") == first
+    assert sets.union("b", "a") == first
+
+
+def test_union_find_long_chain():
+    sets = UnionFind()
+    for k in range(1000):
+        sets.union(str(k), str(k + 1))
+    assert sets.find("0") == sets.find("1000")
+
+
+# -- group --------------------------------------------------------------------------------
+
+
+def test_group_components_in_input_order_with_singletons():
+    ids = ["e", "a", "c", "b", "d", "f"]
+    links = [_link("b", "a", 1, 1), _link("d", "c", 1, 1), _link("c", "e", 1, 1)]
+    assert group(ids, links) == [["e", "c", "d"], ["a", "b"], ["f"]]
+
+
+def test_group_without_links():
+    assert group(["x", "y"], []) == [["x"], ["y"]]
+    assert group([], []) == []
+
+
+# -- orient -------------------------------------------------------------------------------
+
+
+def test_singleton_is_its_own_lineage():
+    [placement] = orient(_nodes("solo"), [], _relation)
+    assert placement == Placement("solo", "solo", None, Relation.NONE, 0.0)
+
+
+def test_root_is_the_earliest_dated_document():
+    dates = {"paper": T0 + timedelta(hours=3), "wire": T0, "late": T0 + timedelta(days=1)}
+    nodes = _nodes("paper", "late", "wire", dates=dates)
+    # the wire is the one contained in the others here; dates decide anyway
+    links = [_link("paper", "wire", 0.6, 1.0), _link("late", "wire", 0.6, 1.0), _link("paper", "late", 0.9, 0.9)]
+    placements = orient(nodes, links, _relation)
+    root = _assert_tree(placements, set(nodes))
+    assert root.id == "wire"
+    assert root.relation == Relation.ORIGINAL and root.score == 0.0
+
+
+def test_dated_documents_come_before_undated_ones():
+    nodes = _nodes("undated", "dated", dates={"dated": T0 + timedelta(days=30)})
+    placements = orient(nodes, [_link("undated", "dated", 1.0, 0.5)], _relation)
+    assert _assert_tree(placements, set(nodes)).id == "dated"
+
+
+def test_without_dates_the_containing_document_is_root():
+    # "cut" (first in input) is wholly contained in "wire"; "wire" is only partly in "cut"
+    nodes = _nodes("cut", "wire")
+    placements = orient(nodes, [_link("cut", "wire", 1.0, 0.4)], _relation)
+    root = _assert_tree(placements, set(nodes))
+    assert root.id == "wire"
+    cut = _by_id(placements)["cut"]
+    assert cut.parent_id == "wire" and cut.relation == Relation.REPUBLICATION and cut.score == 1.0
+
+
+def test_without_dates_root_contains_two_cut_down_copies():
+    nodes = _nodes("first-half", "second-half", "wire")
+    links = [_link("first-half", "wire", 1.0, 0.5), _link("wire", "second-half", 0.5, 1.0)]
+    placements = _by_id(orient(nodes, links, _relation))
+    assert placements["wire"].parent_id is None
+    assert placements["first-half"].parent_id == "wire"
+    assert placements["second-half"].parent_id == "wire"
+
+
+def test_cut_down_copy_hangs_from_its_source_not_a_sibling():
+    # wire at 08:00; a full republication at 09:00; a cut-down copy of the wire at 10:00 that
+    # links to both, slightly more strongly to the wire
+    dates = {"wire": T0, "republished": T0 + timedelta(hours=1), "cut": T0 + timedelta(hours=2)}
+    nodes = _nodes("republished", "cut", "wire", dates=dates)
+    links = [
+        _link("republished", "wire", 1.0, 1.0, strength=1.0),
+        _link("cut", "republished", 1.0, 0.45, strength=0.9),
+        _link("cut", "wire", 1.0, 0.5, strength=0.95),
+    ]
+    placements = orient(nodes, links, _relation)
+    _assert_tree(placements, set(nodes))
+    by_id = _by_id(placements)
+    assert by_id["cut"].parent_id == "wire"
+    assert by_id["cut"].relation == Relation.REPUBLICATION
+    assert by_id["republished"].parent_id == "wire"
+    assert by_id["republished"].relation == Relation.UPDATE
+
+
+def test_earlier_parent_preferred_over_a_stronger_later_one():
+    dates = {"wire": T0, "copy": T0 + timedelta(hours=1), "later": T0 + timedelta(hours=5)}
+    nodes = _nodes("wire", "copy", "later", dates=dates)
+    links = [
+        _link("wire", "later", 0.7, 0.7, strength=0.7),
+        _link("copy", "later", 1.0, 1.0, strength=1.0),
+        _link("wire", "copy", 0.6, 0.6, strength=0.6),
+    ]
+    by_id = _by_id(orient(nodes, links, _relation))
+    assert by_id["copy"].parent_id == "wire"
+    # "later" may hang from either earlier document; both come before it
+    assert by_id["later"].parent_id in {"wire", "copy"}
+
+
+def test_chain_every_non_root_has_a_parent_in_the_component():
+    ids = [f"d{k}" for k in range(8)]
+    dates = {doc_id: T0 + timedelta(minutes=k) for k, doc_id in enumerate(ids)}
+    nodes = _nodes(*reversed(ids), dates=dates)
+    links = [_link(ids[k], ids[k + 1], 0.8, 0.8) for k in range(len(ids) - 1)]
+    placements = orient(nodes, links, _relation)
+    root = _assert_tree(placements, set(ids))
+    assert root.id == "d0"
+    assert placements[0] is root or placements[0].id == root.id
+    assert {p.id: p.parent_id for p in placements}["d5"] == "d4"
+
+
+def test_scores_are_link_strengths_rounded():
+    nodes = _nodes("a", "b", dates={"a": T0, "b": T0 + timedelta(hours=1)})
+    [root, child] = orient(nodes, [_link("a", "b", 0.5, 0.5, strength=0.123456789)], _relation)
+    assert root.id == "a" and child.id == "b"
+    assert child.score == 0.1235
+
+
+def test_relation_callback_sees_evidence_from_the_child():
+    seen = []
+
+    def relation_of(child_in_parent, child, parent):
+        seen.append((child.id, parent.id, child_in_parent.containment_a_in_b, child_in_parent.containment_b_in_a))
+        return Relation.PARTIAL
+
+    nodes = _nodes("wire", "cut", dates={"wire": T0, "cut": T0 + timedelta(hours=1)})
+    # link written from the wire's side: the wire is 40% in the cut, the cut 100% in the wire
+    orient(nodes, [_link("wire", "cut", 0.4, 1.0)], relation_of)
+    assert seen == [("cut", "wire", 1.0, 0.4)]
+
+
+def test_disconnected_input_raises():
+    nodes = _nodes("a", "b", "c")
+    with pytest.raises(ValueError, match="connected component"):
+        orient(nodes, [_link("a", "b", 1.0, 1.0)], _relation)
+
+
+def test_link_helpers():
+    link = _link("a", "b", 0.9, 0.3)
+    assert link.other("a") == "b" and link.other("b") == "a"
+    assert link.seen_from("a") is link.evidence
+    assert link.seen_from("b").containment_a_in_b == 0.3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (lineage.py orient heap key): equal-strength links are tie-broken by the parent's id "
+    "string, so a cut-down copy hangs from a sibling republication whose id sorts first",
+)
+def test_cut_down_copy_hangs_from_the_wire_when_the_sibling_link_is_as_strong():
+    dates = {"wire": T0, "a-republished": T0 + timedelta(hours=1), "cut": T0 + timedelta(hours=2)}
+    nodes = _nodes("wire", "a-republished", "cut", dates=dates)
+    links = [
+        _link("a-republished", "wire", 1.0, 1.0, strength=1.0),
+        _link("cut", "a-republished", 1.0, 0.5, strength=1.0),
+        _link("cut", "wire", 1.0, 0.5, strength=1.0),
+    ]
+    assert _by_id(orient(nodes, links, _relation))["cut"].parent_id == "wire"
