@@ -59,8 +59,9 @@ class SyndicationClient:
     ``timeout`` is the default deadline of every call, in seconds."""
 
     def __init__(self, target: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS, options: Sequence[tuple[str, object]] = ()) -> None:
-        if not target or ":" not in target:
-            raise ValueError(f"target must be host:port, got {target!r}")
+        host, _, port = (target or "").rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"target must be HOST:PORT, got {target!r}")
         if timeout <= 0:
             raise ValueError(f"timeout must be positive seconds, got {timeout!r}")
         self.target = target

@@ -1,7 +1,9 @@
-"""The ``dedup`` command line: ``dedup batch CORPUS [--out FILE]``.
+"""The ``dedup`` command line: ``dedup batch CORPUS [--out FILE]``, and the service verbs
+``dedup serve``, ``dedup index``, ``dedup score``, ``dedup lineage``.
 
-The CLI only translates: it reads arguments, calls :mod:`dedup.batch` and maps every known
-error to one clear line on standard error and a non-zero exit.
+The CLI only translates: it reads arguments, calls :mod:`dedup.batch` (or the service's
+``server``/``client`` packages, imported inside their handlers so that ``batch`` never loads
+gRPC) and maps every known error to one clear line on standard error and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ __all__ = ["main"]
 
 EXIT_BAD_INPUT = 2
 EXIT_IO_ERROR = 3
+EXIT_SERVICE_ERROR = 4
 
 
 class _Progress:
@@ -52,6 +55,102 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- the service verbs (gRPC is imported inside the handlers only) ---------------------------
+def _serve(args: argparse.Namespace) -> int:
+    from server import serve
+
+    return serve(args.data, args.host, args.port, grace=args.grace, max_text_bytes=args.max_text_bytes)
+
+
+def _documents(path: str) -> list:
+    """The documents of a ``.txt`` file (id = file name), a folder of them, or a JSONL file."""
+    from pathlib import Path
+
+    from .document import Document
+
+    file = Path(path)
+    if file.suffix == ".txt" and file.is_file():
+        try:
+            return [Document(id=file.stem, text=file.read_text(encoding="utf-8"))]
+        except (UnicodeDecodeError, ValueError) as err:
+            raise CorpusError(path, str(err)) from err
+    return read_corpus(path, warn=_warn)
+
+
+def _with_client(args: argparse.Namespace, work) -> int:  # type: ignore[no-untyped-def]
+    """Run ``work(client)`` against ``--target``, mapping a failed call to one line and exit 4."""
+    from client import SyndicationClient, SyndicationError
+
+    try:
+        with SyndicationClient(args.target, timeout=args.timeout) as service:
+            work(service)
+    except SyndicationError as err:
+        fields = "; ".join(f"{k}: {v}" for k, v in err.field_violations.items())
+        print(f"dedup: error: {args.target}: {err.code.name}: {fields or err.message}", file=sys.stderr)
+        return EXIT_SERVICE_ERROR
+    return 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from client.render import render_summary
+
+    documents = _documents(args.corpus)
+
+    def work(service) -> None:  # type: ignore[no-untyped-def]
+        if len(documents) == 1:
+            r = service.index(documents[0])
+            parent = f", {r.relation.value} of {r.parent_id} ({r.score:.2f})" if r.parent_id else ""
+            print(f"{documents[0].id}: {'created' if r.created else 'replaced'}; lineage {r.lineage_id}{parent}")
+        else:
+            render_summary(service.index_stream(documents), sys.stdout)
+
+    return _with_client(args, work)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from client.render import render_score
+
+    documents = _documents(args.document)
+
+    def work(service) -> None:  # type: ignore[no-untyped-def]
+        for doc in documents:
+            render_score(doc.id, service.score(doc, top_k=args.top_k, index=args.index), sys.stdout)
+
+    return _with_client(args, work)
+
+
+def _lineage(args: argparse.Namespace) -> int:
+    from client.render import render_lineage
+
+    def work(service) -> None:  # type: ignore[no-untyped-def]
+        render_lineage(service.lineage(args.id), sys.stdout)
+
+    return _with_client(args, work)
+
+
+def _add_service_verbs(verbs: argparse._SubParsersAction) -> None:
+    serve = verbs.add_parser("serve", help="run the gRPC service over a persistent index", description="Serve dedup.v1.Syndication (with health and reflection) over the index in --data.")
+    serve.add_argument("--data", required=True, help="folder of the persistent index (created if missing)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 picks a free one, printed on start)")
+    serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight calls get to finish on SIGTERM")
+    serve.add_argument("--max-text-bytes", type=int, default=1_000_000, help="largest text accepted (default 1000000)")
+    serve.set_defaults(handler=_serve)
+    for name, help_text in (
+        ("index", "index a .txt file, a folder of them, or a JSONL file on a server"),
+        ("score", "score a .txt file (or each document of a JSONL file) against a server's index"),
+        ("lineage", "print the lineage of an indexed document"),
+    ):
+        verb = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        verb.add_argument({"index": "corpus", "score": "document", "lineage": "id"}[name])
+        verb.add_argument("--target", default="127.0.0.1:50051", help="HOST:PORT of the server (default 127.0.0.1:50051)")
+        verb.add_argument("--timeout", type=float, default=60.0, help="deadline of each call, in seconds")
+        verb.set_defaults(handler={"index": _index, "score": _score, "lineage": _lineage}[name])
+        if name == "score":
+            verb.add_argument("--top-k", type=int, default=10, help="at most this many matches")
+            verb.add_argument("--index", action="store_true", help="also index the document")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate syndication detector for newsrooms.")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -61,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--all", action="store_true", help="in the printed tree, also list documents that joined no lineage")
     batch.add_argument("--quiet", action="store_true", help="no progress or summary on standard error")
     batch.set_defaults(handler=_batch)
+    _add_service_verbs(verbs)
     return parser
 
 
