@@ -301,3 +301,14 @@ def test_missing_out_folder_names_the_out_path(capsys, tmp_path):
     target = tmp_path / "no-such-folder" / "out.jsonl"
     assert main(["batch", str(SEEDS), "--out", str(target)]) != 0
     assert _one_error_line(capsys.readouterr().err).startswith(f"dedup: error: {target}: ")
+
+
+def test_progress_lines_go_to_stderr_only_when_enabled(capsys):
+    from dedup.cli import _Progress
+
+    _Progress(enabled=False)("index", 500, 1000)
+    assert capsys.readouterr() == ("", "")
+    _Progress(enabled=True)("index", 500, 1000)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert re.fullmatch(r"\[\s*\d+\.\ds\] index: 500/1000\n", err)
