@@ -17,33 +17,46 @@ from datasketch import MinHashLSH
 
 from .features import Features
 from .sketch import Sketcher
+from .tfidf import IncrementalTfidf
 
 __all__ = ["Channel", "CandidateIndex", "default_channels"]
 
 
 @dataclass(frozen=True)
 class Channel:
-    """One candidate source: MinHash LSH at ``threshold`` over ``select(features)``."""
+    """One candidate source: MinHash LSH at ``threshold`` over ``select(features, statistics)``
+    (the statistics are the index's document frequencies, for channels that weigh rarity)."""
 
     name: str
-    select: Callable[[Features], np.ndarray]
+    select: Callable[[Features, IncrementalTfidf], np.ndarray]
     threshold: float
 
 
-def _shingles(features: Features) -> np.ndarray:
+def _shingles(features: Features, statistics: IncrementalTfidf) -> np.ndarray:
     return features.shingles
 
 
-def _content_words(features: Features) -> np.ndarray:
-    return features.content_words
+RARE_WORD_SHARE = 0.02
+
+
+def _rare_words(features: Features, statistics: IncrementalTfidf) -> np.ndarray:
+    """Content words found in at most 2 % of indexed documents: the names, places and facts
+    of a story, not the vocabulary of its beat (financial results share "revenue" and
+    "quarter" but not the company). Falls back to every content word while the index is
+    too small for document frequencies to mean anything."""
+    words = features.content_words
+    if statistics.n_documents_ < 100 or len(words) == 0:
+        return words
+    rare = words[statistics.document_share(words) <= RARE_WORD_SHARE]
+    return rare if len(rare) else words
 
 
 def default_channels() -> tuple[Channel, ...]:
-    """Shingle resemblance at a low threshold (copies, cut-down copies) and content-word
-    resemblance (rewrites)."""
+    """Shingle resemblance at a low threshold (copies, cut-down copies) and rare-word
+    resemblance (rewrites that keep the facts but few exact runs of words)."""
     return (
         Channel("shingles", _shingles, threshold=0.1),
-        Channel("content_words", _content_words, threshold=0.25),
+        Channel("rare_words", _rare_words, threshold=0.15),
     )
 
 
@@ -66,9 +79,9 @@ class CandidateIndex:
             for c in self.channels
         }
 
-    def sketches(self, features: Features) -> dict[str, object]:
+    def sketches(self, features: Features, statistics: IncrementalTfidf) -> dict[str, object]:
         """The MinHash of each channel's feature set."""
-        return {c.name: self.sketcher.minhash(c.select(features)) for c in self.channels}
+        return {c.name: self.sketcher.minhash(c.select(features, statistics)) for c in self.channels}
 
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
         """Index ``key`` under every channel (replacing a previous entry of the same key)."""

@@ -91,26 +91,47 @@ class Engine:
             doc.text, source=doc.source, boilerplate=self.boilerplate, config=self.config.features
         )
 
-    def add(self, doc: Document) -> IndexedDocument:
-        """Index ``doc`` (replacing a document with the same id)."""
+    def counts_of(self, features: Features) -> sp.csr_matrix:
+        """The hashed term counts of one document (a one-row matrix)."""
+        return self.tfidf.counts([features.token_hashes])
+
+    def _store(self, doc: Document) -> IndexedDocument:
+        """Features and term statistics of ``doc``, without the candidate index."""
         if doc.id in self.documents:
             self.remove(doc.id)
         features = self.features_of(doc)
-        counts = self.tfidf.counts([features.tokens])
+        counts = self.counts_of(features)
         self.tfidf.add(counts)
-        self.candidates.insert(doc.id, self.candidates.sketches(features))
         indexed = IndexedDocument(doc, features, counts, self._next_order)
         self._next_order += 1
         self.documents[doc.id] = indexed
         return indexed
 
+    def _sketch_into_index(self, indexed: IndexedDocument) -> None:
+        self.candidates.insert(indexed.document.id, self.candidates.sketches(indexed.features, self.tfidf))
+
+    def add(self, doc: Document) -> IndexedDocument:
+        """Index ``doc`` (replacing a document with the same id)."""
+        indexed = self._store(doc)
+        self._sketch_into_index(indexed)
+        return indexed
+
     def add_many(self, documents: Iterable[Document], progress: Progress = _no_progress) -> None:
-        """Index every document, reporting progress as ("index", done, total)."""
+        """Index every document, reporting progress as ("index", done, total).
+
+        Term statistics of the whole batch are gathered before any document is sketched, so
+        rarity-weighted channels see the same frequencies for the first document as the last.
+        """
         documents = list(documents)
+        stored = []
         for done, doc in enumerate(documents, start=1):
-            self.add(doc)
-            if done % 500 == 0 or done == len(documents):
-                progress("index", done, len(documents))
+            stored.append(self._store(doc))
+            if done % 1000 == 0 or done == len(documents):
+                progress("features", done, len(documents))
+        for done, indexed in enumerate(stored, start=1):
+            self._sketch_into_index(indexed)
+            if done % 1000 == 0 or done == len(documents):
+                progress("sketch", done, len(documents))
 
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""
@@ -125,8 +146,8 @@ class Engine:
     def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
         """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
         features = features if features is not None else self.features_of(doc)
-        counts = counts if counts is not None else self.tfidf.counts([features.tokens])
-        proposed = self.candidates.query(self.candidates.sketches(features))
+        counts = counts if counts is not None else self.tfidf.counts([features.token_hashes])
+        proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
         proposed.pop(doc.id, None)
         if not proposed:
             return []
@@ -136,7 +157,7 @@ class Engine:
         matches = []
         for other, cosine in zip(others, cosines):
             evidence = measure_pair(features, other.features, cosine, same_language=self._same_language(doc, other.document))
-            strength = link_strength(evidence, self.config.policy)
+            strength = link_strength(evidence, features.length, other.features.length, self.config.policy)
             if strength > 0:
                 matches.append(Match(other.document.id, strength, evidence, frozenset(proposed[other.document.id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
@@ -150,7 +171,7 @@ class Engine:
         right: list[int] = []
         for k, doc_id in enumerate(ids):
             indexed = self.documents[doc_id]
-            for other in self.candidates.query(self.candidates.sketches(indexed.features)):
+            for other in self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf)):
                 j = position[other]
                 if j > k:
                     left.append(k)
@@ -163,7 +184,7 @@ class Engine:
         for k, j, cosine in zip(left, right, cosines):
             a, b = self.documents[ids[k]], self.documents[ids[j]]
             evidence = measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.document, b.document))
-            strength = link_strength(evidence, self.config.policy)
+            strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
             if strength > 0:
                 links.append(Link(ids[k], ids[j], strength, evidence))
         progress("evidence", len(left), len(left))

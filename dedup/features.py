@@ -90,4 +90,5 @@ def extract_features(
         shingles=shingle_hashes(hashes, config.shingle_size),
         content_words=np.unique(np.array(content, dtype=np.uint64)),
         numbers=frozenset(t for t in tokens if _NUMBER.match(t) and len(t) >= 2),
+
     )

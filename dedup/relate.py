@@ -12,12 +12,13 @@ Two questions, kept apart on purpose:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "derivation"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation"]
 
 
 class Relation(str, Enum):
@@ -31,18 +32,34 @@ class Relation(str, Enum):
     NONE = "none"
 
 
+# Weights of the link model: a logistic regression over the evidence of candidate pairs of the
+# benchmark's dev split (``benchmarks/fit_link_model.py`` refits them). Cosine and the content
+# words *both* texts share carry the decision; numbers that disagree (two earnings reports of
+# one template) count against; a pair with no numbers to compare is neither helped nor hurt.
+LINK_WEIGHTS: dict[str, float] = {
+    "cosine": 11.55,
+    "max_containment": -0.17,
+    "min_containment": -0.12,
+    "max_word_containment": 0.48,
+    "min_word_containment": 4.45,
+    "number_overlap": 8.66,
+    "has_numbers": -5.84,
+    "length_ratio": 1.25,
+    "log_length": 0.02,
+}
+LINK_INTERCEPT = -7.43
+
+
 @dataclass(frozen=True)
 class LinkPolicy:
-    """Thresholds of the link decision, chosen by measuring on the benchmark's dev split.
+    """The link decision: a pair links when the link model's probability reaches
+    ``min_probability``. The other thresholds name the relation of a linked pair.
 
-    A pair links when its TF-IDF cosine reaches ``min_cosine``, or when a large share of one
-    text's shingles appears in the other (``min_containment``: a cut-down copy) with enough
-    cosine to rule out boilerplate-only overlap (``min_cosine_with_containment``).
+    ``min_probability`` trades recall for precision; the default keeps pairwise precision
+    high on the benchmark, because one false link merges two whole lineages.
     """
 
-    min_cosine: float = 0.6
-    min_containment: float = 0.3
-    min_cosine_with_containment: float = 0.3
+    min_probability: float = 0.9
     update_min_containment: float = 0.95
     republication_min_containment: float = 0.5
 
@@ -55,18 +72,38 @@ class LinkPolicy:
 DEFAULT_POLICY = LinkPolicy()
 
 
-def link_strength(evidence: PairEvidence, policy: LinkPolicy = DEFAULT_POLICY) -> float:
-    """Strength in [0, 1] of the evidence that the pair shares one source text; 0 = no link."""
+def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dict[str, float]:
+    """The link model's inputs for one pair (document lengths in tokens)."""
+    has_numbers = evidence.number_overlap is not None
+    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
+    return {
+        "cosine": evidence.cosine,
+        "max_containment": evidence.max_containment,
+        "min_containment": evidence.min_containment,
+        "max_word_containment": evidence.max_word_containment,
+        "min_word_containment": min(evidence.word_containment_a_in_b, evidence.word_containment_b_in_a),
+        "number_overlap": evidence.number_overlap if has_numbers else 0.0,
+        "has_numbers": float(has_numbers),
+        "length_ratio": shorter / longer,
+        "log_length": math.log1p(shorter),
+    }
+
+
+def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> float:
+    """Probability, under the link model, that the pair derives from one text."""
+    inputs = evidence_vector(evidence, length_a, length_b)
+    logit = LINK_INTERCEPT + sum(LINK_WEIGHTS[k] * v for k, v in inputs.items())
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def link_strength(
+    evidence: PairEvidence, length_a: int, length_b: int, policy: LinkPolicy = DEFAULT_POLICY
+) -> float:
+    """Strength in (0, 1] of the evidence that the pair shares one source text; 0 = no link."""
     if not evidence.same_language:
         return 0.0
-    by_cosine = evidence.cosine >= policy.min_cosine
-    by_containment = (
-        evidence.max_containment >= policy.min_containment
-        and evidence.cosine >= policy.min_cosine_with_containment
-    )
-    if not (by_cosine or by_containment):
-        return 0.0
-    return max(evidence.cosine, evidence.max_containment)
+    probability = link_probability(evidence, length_a, length_b)
+    return probability if probability >= policy.min_probability else 0.0
 
 
 def derivation(

@@ -1,42 +1,64 @@
 """Incremental TF-IDF: hashed term counts with document frequencies kept beside the index.
 
 ``TfidfVectorizer`` must be refitted on the whole corpus when a document arrives; a newsroom
-index grows all day. scikit-learn's ``HashingVectorizer`` gives a fixed vocabulary-free term
-space, and this module keeps the document-frequency vector itself, so adding or deleting a
-document is one vector addition and IDF weights are always those of the current index. The
-weighting follows ``TfidfTransformer(sublinear_tf=True, smooth_idf=True)``.
+index grows all day. Like scikit-learn's ``HashingVectorizer`` this uses a fixed,
+vocabulary-free term space, but the column of a term is taken from the token hashes the
+features already computed (``hash % n_features``), so text is tokenised and hashed once for
+every channel. The document-frequency vector is kept here, so adding or deleting a document is
+one vector addition and IDF weights are always those of the current index. The weighting is
+``TfidfTransformer(sublinear_tf=True, smooth_idf=True)``'s; rows are normalised with
+scikit-learn's ``normalize``.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
 __all__ = ["IncrementalTfidf"]
-
-
-def _identity(tokens: Sequence[str]) -> Sequence[str]:
-    return tokens
 
 
 class IncrementalTfidf:
     """Hashed term counts, running document frequencies and TF-IDF cosine on demand."""
 
     def __init__(self, *, n_features: int = 2**20) -> None:
+        if n_features < 2:
+            raise ValueError(f"n_features must be at least 2, got {n_features}")
         self.n_features = n_features
-        self._hasher = HashingVectorizer(
-            analyzer=_identity, n_features=n_features, alternate_sign=False, norm=None
-        )
         self.document_frequency_ = np.zeros(n_features, dtype=np.int64)
         self.n_documents_ = 0
 
-    def counts(self, token_lists: Iterable[Sequence[str]]) -> sp.csr_matrix:
-        """Raw term counts, one row per token list (no state is changed)."""
-        return self._hasher.transform(token_lists).astype(np.float64).tocsr()
+    def columns(self, token_hashes: np.ndarray) -> np.ndarray:
+        """Term-space column of each token hash."""
+        return (token_hashes % np.uint64(self.n_features)).astype(np.int64)
+
+    def counts(self, token_hashes: Sequence[np.ndarray]) -> sp.csr_matrix:
+        """Raw term counts, one row per array of token hashes (no state is changed)."""
+        indptr = [0]
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        for hashes in token_hashes:
+            cols, counts = np.unique(self.columns(hashes), return_counts=True)
+            indices.append(cols)
+            data.append(counts.astype(np.float64))
+            indptr.append(indptr[-1] + len(cols))
+        return sp.csr_matrix(
+            (
+                np.concatenate(data) if data else np.empty(0),
+                np.concatenate(indices) if indices else np.empty(0, dtype=np.int64),
+                np.array(indptr),
+            ),
+            shape=(len(indptr) - 1, self.n_features),
+        )
+
+    def document_share(self, token_hashes: np.ndarray) -> np.ndarray:
+        """Share of indexed documents containing each token (0 for an empty index)."""
+        if self.n_documents_ == 0:
+            return np.zeros(len(token_hashes))
+        return self.document_frequency_[self.columns(token_hashes)] / self.n_documents_
 
     def add(self, counts: sp.csr_matrix) -> None:
         """Add the rows of ``counts`` to the document frequencies."""
@@ -47,9 +69,8 @@ class IncrementalTfidf:
         self._update(counts, -1)
 
     def _update(self, counts: sp.csr_matrix, sign: int) -> None:
-        present = counts.copy()
-        present.data[:] = 1
-        self.document_frequency_ += sign * np.asarray(present.sum(axis=0)).ravel().astype(np.int64)
+        # Each row holds a column at most once, so its columns are its document frequencies.
+        np.add.at(self.document_frequency_, counts.indices, sign)
         self.n_documents_ += sign * counts.shape[0]
 
     def idf(self, columns: np.ndarray) -> np.ndarray:
