@@ -9,7 +9,22 @@ from .syndication import DEFAULT_TIMEOUT_SECONDS, SyndicationClient
 from .types import IndexResult, Lineage, LineageNode, Match, Passage, Rejection, ScoreResult, Stats, StreamSummary
 
 __all__ = [
-    "DEFAULT_TIMEOUT_SECONDS", "Document", "IndexResult", "InvalidArgument", "Lineage", "LineageNode", "Match",
-    "NotFound", "Passage", "Rejection", "ResourceExhausted", "ScoreResult", "Stats", "StreamSummary",
-    "SyndicationClient", "SyndicationError", "Unavailable", "errors",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "Document",
+    "IndexResult",
+    "InvalidArgument",
+    "Lineage",
+    "LineageNode",
+    "Match",
+    "NotFound",
+    "Passage",
+    "Rejection",
+    "ResourceExhausted",
+    "ScoreResult",
+    "Stats",
+    "StreamSummary",
+    "SyndicationClient",
+    "SyndicationError",
+    "Unavailable",
+    "errors",
 ]

@@ -1,37 +1,51 @@
 """One exception class per gRPC status code, all under :class:`SyndicationError`::
 
-    SyndicationError            (.code, .message, .field_violations)
-    ├── Cancelled
-    ├── Unknown
-    ├── InvalidArgument         a bad field: see .field_violations, e.g. {"document.text": "..."}
-    ├── DeadlineExceeded
-    ├── NotFound                an unknown id
-    ├── AlreadyExists
-    ├── PermissionDenied
-    ├── ResourceExhausted       a message over the server's size limit
-    ├── FailedPrecondition
-    ├── Aborted
-    ├── OutOfRange
-    ├── Unimplemented
-    ├── Internal
-    ├── Unavailable             no server at the target (or it is shutting down)
-    ├── DataLoss
-    └── Unauthenticated
+SyndicationError            (.code, .message, .field_violations)
+├── Cancelled
+├── Unknown
+├── InvalidArgument         a bad field: see .field_violations, e.g. {"document.text": "..."}
+├── DeadlineExceeded
+├── NotFound                an unknown id
+├── AlreadyExists
+├── PermissionDenied
+├── ResourceExhausted       a message over the server's size limit
+├── FailedPrecondition
+├── Aborted
+├── OutOfRange
+├── Unimplemented
+├── Internal
+├── Unavailable             no server at the target (or it is shutting down)
+├── DataLoss
+└── Unauthenticated
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 __all__ = [
-    "SyndicationError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
-    "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted",
-    "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated",
+    "Aborted",
+    "AlreadyExists",
+    "Cancelled",
+    "DataLoss",
+    "DeadlineExceeded",
+    "FailedPrecondition",
+    "Internal",
+    "InvalidArgument",
+    "NotFound",
+    "OutOfRange",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "SyndicationError",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "Unknown",
     "from_rpc_error",
 ]
 
@@ -112,9 +126,7 @@ class Unauthenticated(SyndicationError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 
-_BY_CODE: dict[grpc.StatusCode, type[SyndicationError]] = {
-    cls.code: cls for cls in SyndicationError.__subclasses__()
-}
+_BY_CODE: dict[grpc.StatusCode, type[SyndicationError]] = {cls.code: cls for cls in SyndicationError.__subclasses__()}
 
 
 def _field_violations(err: grpc.RpcError) -> dict[str, str]:

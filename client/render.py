@@ -7,7 +7,7 @@ from typing import TextIO
 
 from .types import Lineage, Match, ScoreResult, StreamSummary
 
-__all__ = ["render_score", "render_lineage", "render_summary"]
+__all__ = ["render_lineage", "render_score", "render_summary"]
 
 _EXCERPT_CHARS = 160
 
@@ -28,8 +28,16 @@ def _render_match(rank: int, match: Match, out: TextIO) -> None:
         f"     cosine {match.cosine:.2f}, containment {match.containment_query_in_match:.0%} of this in it, "
         f"{match.containment_match_in_query:.0%} of it in this; lineage {match.lineage_id}\n"
     )
-    for passage in match.passages[:3]:
-        out.write(textwrap.fill(f"“{_excerpt(passage.text)}” ({passage.tokens} words)", width=100, initial_indent="     shared: ", subsequent_indent="             ") + "\n")
+    out.writelines(
+        textwrap.fill(
+            f"“{_excerpt(passage.text)}” ({passage.tokens} words)",
+            width=100,
+            initial_indent="     shared: ",
+            subsequent_indent="             ",
+        )
+        + "\n"
+        for passage in match.passages[:3]
+    )
 
 
 def render_score(doc_id: str, result: ScoreResult, out: TextIO) -> None:
@@ -67,5 +75,4 @@ def render_lineage(lineage: Lineage, out: TextIO) -> None:
 def render_summary(summary: StreamSummary, out: TextIO) -> None:
     """Counts of a bulk load, then one line per rejected document."""
     out.write(f"{summary.created} created, {summary.replaced} replaced, {summary.rejected} rejected\n")
-    for r in summary.rejections:
-        out.write(f"  rejected #{r.position} {r.id or '(no id)'}: {r.field}: {r.reason}\n")
+    out.writelines(f"  rejected #{r.position} {r.id or '(no id)'}: {r.field}: {r.reason}\n" for r in summary.rejections)

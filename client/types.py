@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from dedup.relate import Relation
 
 __all__ = [
-    "IndexResult", "Rejection", "StreamSummary", "Passage", "Match", "ScoreResult",
-    "LineageNode", "Lineage", "Stats",
+    "IndexResult",
+    "Lineage",
+    "LineageNode",
+    "Match",
+    "Passage",
+    "Rejection",
+    "ScoreResult",
+    "Stats",
+    "StreamSummary",
 ]
 
 
@@ -20,7 +26,7 @@ class IndexResult:
 
     created: bool
     lineage_id: str
-    parent_id: Optional[str]
+    parent_id: str | None
     relation: Relation
     score: float
 
@@ -72,7 +78,7 @@ class Match:
     passages: tuple[Passage, ...]
     title: str
     source: str
-    published_at: Optional[datetime]
+    published_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class ScoreResult:
 
     matches: tuple[Match, ...]
     lineage_id: str
-    parent_id: Optional[str]
+    parent_id: str | None
     relation: Relation
     score: float
     created: bool
@@ -92,11 +98,11 @@ class LineageNode:
     """One document of a lineage tree."""
 
     id: str
-    parent_id: Optional[str]
+    parent_id: str | None
     relation: Relation
     score: float
     source: str
-    published_at: Optional[datetime]
+    published_at: datetime | None
     title: str
 
 

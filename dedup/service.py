@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Optional, Sequence
 
 from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_document
 from .engine import Engine, EngineConfig, Match
@@ -128,7 +128,7 @@ class ScoreResult:
 
     matches: tuple[ScoredMatch, ...]
     placement: Placement
-    created: Optional[bool] = None
+    created: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -136,11 +136,11 @@ class LineageNode:
     """One document of a lineage tree."""
 
     id: str
-    parent_id: Optional[str]
+    parent_id: str | None
     relation: Relation
     score: float
     source: str
-    published_at: Optional[datetime]
+    published_at: datetime | None
     title: str
 
 
@@ -284,7 +284,8 @@ class LineageIndex:
                 engine.boilerplate.observe(list(event.lines), event.source)
                 if event.document is not None:
                     engine.add(event.document)
-        graph = LinkGraph(l for l in self.store.links() if l.a in engine.documents and l.b in engine.documents)
+        live = engine.documents
+        graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
         return engine, graph
 
     def _reload(self) -> None:
@@ -384,7 +385,9 @@ class LineageIndex:
                 created, matches, features = self._index_locked(doc)
                 placements = self._placements(self._graph.component(doc.id))
                 query = self._engine.documents[doc.id].node()
-                return ScoreResult(self._scored(query, features, matches[:limit], placements), placements[doc.id], created)
+                return ScoreResult(
+                    self._scored(query, features, matches[:limit], placements), placements[doc.id], created
+                )
             features = self._engine.features_of(doc)
             matches = self._engine.links_for(doc, features)
             query = Node(doc.id, doc.published_at, _UNINDEXED_ORDER, doc.source)
@@ -428,11 +431,14 @@ class LineageIndex:
             )
 
     # -- lineages -----------------------------------------------------------------------
-    def _placements(self, members: Sequence[str], extra: dict[str, Node] | None = None, extra_links: Sequence[Link] = ()) -> dict[str, Placement]:
+    def _placements(
+        self, members: Sequence[str], extra: dict[str, Node] | None = None, extra_links: Sequence[Link] = ()
+    ) -> dict[str, Placement]:
         """Orient one component (as :meth:`Engine.place` does), root first."""
         nodes = {m: self._engine.documents[m].node() for m in members if m in self._engine.documents}
         nodes.update(extra or {})
-        links = [l for l in self._graph.links_within(members) if l.a in nodes and l.b in nodes] + list(extra_links)
+        inside = [link for link in self._graph.links_within(members) if link.a in nodes and link.b in nodes]
+        links = inside + list(extra_links)
         return {p.id: p for p in orient(nodes, links, self._engine.relation_of)}
 
     def _placement_of(self, doc_id: str) -> Placement:
@@ -451,7 +457,9 @@ class LineageIndex:
         links = [Link(query.id, m.id, m.strength, m.evidence) for m in matches]
         return self._placements(members, {query.id: query}, links)
 
-    def _scored(self, query: Node, features: Features, matches: Sequence[Match], placements: dict[str, Placement]) -> tuple[ScoredMatch, ...]:
+    def _scored(
+        self, query: Node, features: Features, matches: Sequence[Match], placements: dict[str, Placement]
+    ) -> tuple[ScoredMatch, ...]:
         """Matches with their relation, current lineage and shared passages."""
         lineage_of: dict[str, str] = {}
         out = []
@@ -492,4 +500,12 @@ class LineageIndex:
 
     def _node(self, placement: Placement) -> LineageNode:
         doc = self._engine.documents[placement.id].document
-        return LineageNode(placement.id, placement.parent_id, placement.relation, placement.score, doc.source, doc.published_at, doc.title)
+        return LineageNode(
+            placement.id,
+            placement.parent_id,
+            placement.relation,
+            placement.score,
+            doc.source,
+            doc.published_at,
+            doc.title,
+        )

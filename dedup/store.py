@@ -26,16 +26,16 @@ import json
 import os
 import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 from .document import Document
 from .evidence import PairEvidence
 from .lineage import Link
 
-__all__ = ["Event", "Store", "MemoryStore", "SQLiteStore", "open_store", "INDEX", "DELETE"]
+__all__ = ["DELETE", "INDEX", "Event", "MemoryStore", "SQLiteStore", "Store", "open_store"]
 
 INDEX = "index"
 DELETE = "delete"
@@ -51,7 +51,7 @@ class Event:
     doc_id: str
     source: str = ""
     lines: tuple[str, ...] = ()
-    document: Optional[Document] = None
+    document: Document | None = None
 
 
 class Store(ABC):
@@ -85,7 +85,7 @@ class Store(ABC):
         """Size of the store's files (0 for a store that has none)."""
         return 0
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release the store's resources (idempotent)."""
 
 
@@ -166,21 +166,34 @@ CREATE INDEX IF NOT EXISTS links_b ON links (b);
 """
 
 _DOC_COLUMNS = "id, seq, text, title, source, language, published_at, url"
+_JOINED_DOC_COLUMNS = ", ".join("d." + c.strip() for c in _DOC_COLUMNS.split(","))
 
 
 def _link_row(link: Link) -> tuple:
     e = link.evidence
     return (
-        link.a, link.b, link.strength, e.cosine, e.containment_a_in_b, e.containment_b_in_a,
-        e.word_containment_a_in_b, e.word_containment_b_in_a, e.number_overlap, int(e.same_language),
+        link.a,
+        link.b,
+        link.strength,
+        e.cosine,
+        e.containment_a_in_b,
+        e.containment_b_in_a,
+        e.word_containment_a_in_b,
+        e.word_containment_b_in_a,
+        e.number_overlap,
+        int(e.same_language),
     )
 
 
 def _row_link(row: Sequence) -> Link:
     evidence = PairEvidence(
-        cosine=row[3], containment_a_in_b=row[4], containment_b_in_a=row[5],
-        word_containment_a_in_b=row[6], word_containment_b_in_a=row[7],
-        number_overlap=row[8], same_language=bool(row[9]),
+        cosine=row[3],
+        containment_a_in_b=row[4],
+        containment_b_in_a=row[5],
+        word_containment_a_in_b=row[6],
+        word_containment_b_in_a=row[7],
+        number_overlap=row[8],
+        same_language=bool(row[9]),
     )
     return Link(row[0], row[1], row[2], evidence)
 
@@ -225,7 +238,10 @@ class SQLiteStore(Store):
                 (doc.id, seq, doc.text, doc.title, doc.source, doc.language, published, doc.url),
             )
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc.id, doc.id))
-            cursor.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_link_row(l) for l in links])
+            cursor.executemany(
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_link_row(link) for link in links],
+            )
             cursor.execute("COMMIT")
             return seq
         except BaseException:
@@ -248,7 +264,7 @@ class SQLiteStore(Store):
 
     def events(self, after: int = 0) -> Iterator[Event]:
         rows = self._db.execute(
-            f"""SELECT e.seq, e.kind, e.doc_id, e.source, e.lines, {', '.join('d.' + c.strip() for c in _DOC_COLUMNS.split(','))}
+            f"""SELECT e.seq, e.kind, e.doc_id, e.source, e.lines, {_JOINED_DOC_COLUMNS}
                 FROM events e LEFT JOIN documents d ON d.id = e.doc_id AND d.seq = e.seq
                 WHERE e.seq > ? ORDER BY e.seq""",
             (after,),

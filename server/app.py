@@ -9,7 +9,7 @@ import sys
 import threading
 from concurrent import futures
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import TextIO
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -23,7 +23,7 @@ from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
 from .servicer import SyndicationServicer
 
-__all__ = ["SERVICE_NAME", "SyndicationServer", "create_server", "serve", "DEFAULT_GRACE_SECONDS"]
+__all__ = ["DEFAULT_GRACE_SECONDS", "SERVICE_NAME", "SyndicationServer", "create_server", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,18 @@ class SyndicationServer:
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    def stop(self, grace: Optional[float] = DEFAULT_GRACE_SECONDS) -> None:
+    def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
         """NOT_SERVING, let in-flight calls finish (up to ``grace`` seconds), close the store."""
         self.health.enter_graceful_shutdown()
         self.grpc_server.stop(grace).wait()
         self.index.close()
         self._stopped.set()
 
-    def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
+    def wait_for_termination(self, timeout: float | None = None) -> bool:
         """Block until :meth:`stop` has finished (True) or ``timeout`` passes (False)."""
         return self._stopped.wait(timeout)
 
-    def __enter__(self) -> "SyndicationServer":
+    def __enter__(self) -> SyndicationServer:
         self.start()
         return self
 
@@ -89,7 +89,9 @@ def create_server(
         ("grpc.max_receive_message_length", max_text_bytes + MESSAGE_OVERHEAD_BYTES),
         ("grpc.so_reuseport", 0),  # never share a port with a forgotten server by accident
     ]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dedup-rpc"), options=options)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dedup-rpc"), options=options
+    )
     pb_grpc.add_SyndicationServicer_to_server(SyndicationServicer(index), server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -125,7 +127,11 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {len(server.index)} documents)", file=out, flush=True)
+    print(
+        f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {len(server.index)} documents)",
+        file=out,
+        flush=True,
+    )
     while not server.wait_for_termination(timeout=0.5):
         pass
     return 0

@@ -7,7 +7,6 @@ example ``document.published_at``), so :mod:`server.errors` maps them like any o
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
 
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,14 +21,14 @@ from ._proto.dedup.v1 import syndication_pb2 as pb
 __all__ = [
     "document_from_proto",
     "document_to_proto",
-    "relation_to_proto",
-    "relation_from_proto",
-    "timestamp_to_proto",
-    "timestamp_from_proto",
-    "match_to_proto",
     "lineage_to_proto",
-    "stats_to_proto",
+    "match_to_proto",
     "placement_fields",
+    "relation_from_proto",
+    "relation_to_proto",
+    "stats_to_proto",
+    "timestamp_from_proto",
+    "timestamp_to_proto",
 ]
 
 _TO_PROTO = {r: pb.Relation.Value(f"RELATION_{r.name}") for r in Relation}
@@ -41,7 +40,7 @@ def relation_to_proto(relation: Relation) -> int:
     return _TO_PROTO[relation]
 
 
-def relation_from_proto(value: int) -> Optional[Relation]:
+def relation_from_proto(value: int) -> Relation | None:
     """The core relation of a ``dedup.v1.Relation`` value (``None`` for UNSPECIFIED)."""
     return _FROM_PROTO.get(value)
 
@@ -54,7 +53,7 @@ def timestamp_from_proto(stamp: Timestamp, field_name: str) -> datetime:
         raise DocumentError(field_name, f"is not a valid timestamp ({err})") from err
 
 
-def timestamp_to_proto(when: Optional[datetime]) -> Optional[Timestamp]:
+def timestamp_to_proto(when: datetime | None) -> Timestamp | None:
     """A Timestamp for ``when`` (``None`` stays unset)."""
     if when is None:
         return None
@@ -65,7 +64,11 @@ def timestamp_to_proto(when: Optional[datetime]) -> Optional[Timestamp]:
 
 def document_from_proto(message: pb.Document, prefix: str = "document") -> Document:
     """A checked core document; errors name ``<prefix>.<field>``."""
-    published = timestamp_from_proto(message.published_at, f"{prefix}.published_at") if message.HasField("published_at") else None
+    published = (
+        timestamp_from_proto(message.published_at, f"{prefix}.published_at")
+        if message.HasField("published_at")
+        else None
+    )
     try:
         return Document(
             id=message.id,

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Callable, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -27,7 +28,7 @@ from grpc_status import rpc_status
 from dedup.document import DocumentError
 from dedup.service import DeadlineExpired, NotFoundError
 
-__all__ = ["bad_request_status", "not_found_status", "translating_errors", "abort_with"]
+__all__ = ["abort_with", "bad_request_status", "not_found_status", "translating_errors"]
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,16 @@ def _status(code: int, message: str, detail: object | None = None) -> grpc.Statu
 def bad_request_status(field_name: str, reason: str) -> grpc.Status:
     """INVALID_ARGUMENT with a BadRequest naming ``field_name``."""
     violation = error_details_pb2.BadRequest.FieldViolation(field=field_name, description=reason)
-    return _status(code_pb2.INVALID_ARGUMENT, f"{field_name}: {reason}", error_details_pb2.BadRequest(field_violations=[violation]))
+    return _status(
+        code_pb2.INVALID_ARGUMENT, f"{field_name}: {reason}", error_details_pb2.BadRequest(field_violations=[violation])
+    )
 
 
 def not_found_status(field_name: str, reason: str) -> grpc.Status:
     """NOT_FOUND with a ResourceInfo saying which request field did not resolve."""
-    info = error_details_pb2.ResourceInfo(resource_type="dedup.v1.Document", resource_name=field_name, description=reason)
+    info = error_details_pb2.ResourceInfo(
+        resource_type="dedup.v1.Document", resource_name=field_name, description=reason
+    )
     return _status(code_pb2.NOT_FOUND, f"{field_name}: {reason}", info)
 
 

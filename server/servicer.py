@@ -3,7 +3,7 @@ answer. No decisions are made here; errors are mapped by :mod:`server.errors`.""
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 
@@ -53,7 +53,9 @@ class SyndicationServicer(pb_grpc.SyndicationServicer):
         return pb.IndexResponse(created=result.created, **convert.placement_fields(result.placement))
 
     @translating_errors
-    def IndexStream(self, request_iterator: Iterator[pb.IndexStreamRequest], context: grpc.ServicerContext) -> pb.IndexStreamResponse:
+    def IndexStream(
+        self, request_iterator: Iterator[pb.IndexStreamRequest], context: grpc.ServicerContext
+    ) -> pb.IndexStreamResponse:
         summary = pb.IndexStreamResponse()
         wanted = still_wanted(context)
         for position, request in enumerate(request_iterator):

@@ -7,9 +7,8 @@ import json
 import socket
 import subprocess
 import sys
-import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import grpc
 import pytest
@@ -81,9 +80,8 @@ def test_a_server_that_is_not_there_is_unavailable():
     with socket.socket() as probe:  # a port nobody listens on once closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with SyndicationClient(f"127.0.0.1:{port}", timeout=WAIT) as dedup:
-        with pytest.raises(errors.Unavailable):
-            dedup.stats()
+    with SyndicationClient(f"127.0.0.1:{port}", timeout=WAIT) as dedup, pytest.raises(errors.Unavailable):
+        dedup.stats()
 
 
 def test_the_deadline_is_the_clients_default_or_the_calls(running, seeds):
@@ -149,7 +147,9 @@ def test_cli_index_score_lineage(running, seeds, capsys, tmp_path):
 def test_cli_index_of_jsonl_reports_rejections_from_the_file_reader(running, tmp_path, capsys):
     _, target = running
     corpus = tmp_path / "c.jsonl"
-    corpus.write_text(json.dumps({"id": "j1", "text": "A short dispatch about the harvest in the valley."}) + "\n", encoding="utf-8")
+    corpus.write_text(
+        json.dumps({"id": "j1", "text": "A short dispatch about the harvest in the valley."}) + "\n", encoding="utf-8"
+    )
     assert main(["index", str(corpus), "--target", target]) == 0
     assert "j1: created" in capsys.readouterr().out
     corpus.write_text(json.dumps({"id": "", "text": "x"}) + "\n", encoding="utf-8")
@@ -191,7 +191,9 @@ def test_a_node_grpc_js_client_can_index_and_score(running, seeds):
     with SyndicationClient(target, timeout=WAIT) as dedup:
         dedup.index(seeds[0])
     payload = json.dumps({"id": seeds[1].id, "text": seeds[1].text})
-    result = subprocess.run(["node", "client.js", target], input=payload, cwd=node_dir, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["node", "client.js", target], input=payload, cwd=node_dir, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["health"] == "SERVING"

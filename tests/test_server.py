@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import grpc
 import pytest
@@ -82,12 +82,20 @@ def _seed_messages() -> list[pb.Document]:
 def test_generated_code_is_up_to_date(tmp_path):
     """Regenerate into a temporary folder: the committed server/_proto must be identical."""
     pytest.importorskip("grpc_tools")
-    subprocess.run([sys.executable, str(REPO / "scripts" / "gen_protos.py"), "--out", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_protos.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     committed = REPO / "server" / "_proto"
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.py*"))
-    assert generated == sorted(p.relative_to(committed) for p in committed.rglob("*.py*") if "__pycache__" not in p.parts)
+    assert generated == sorted(
+        p.relative_to(committed) for p in committed.rglob("*.py*") if "__pycache__" not in p.parts
+    )
     for rel in generated:
-        assert filecmp.cmp(tmp_path / rel, committed / rel, shallow=False), f"{rel} is stale: run python scripts/gen_protos.py"
+        assert filecmp.cmp(tmp_path / rel, committed / rel, shallow=False), (
+            f"{rel} is stale: run python scripts/gen_protos.py"
+        )
 
 
 def test_the_proto_passes_buf_lint():
@@ -133,7 +141,9 @@ def test_score_returns_matches_with_evidence_and_index_true_adds(service):
     assert match.relation in (pb.RELATION_PARTIAL, pb.RELATION_REPUBLICATION, pb.RELATION_UPDATE)
     assert 0 < match.score <= 1 and 0 < match.cosine <= 1
     assert 0 < match.containment_query_in_match <= 1 and 0 < match.containment_match_in_query <= 1
-    assert match.passages and all(p.query_end > p.query_start and p.match_end > p.match_start and p.text for p in match.passages)
+    assert match.passages and all(
+        p.query_end > p.query_start and p.match_end > p.match_start and p.text for p in match.passages
+    )
     assert response.lineage_id == seeds[0].id and response.parent_id == seeds[0].id
     assert _stats(stub)[0] == 1
     added = stub.Score(pb.ScoreRequest(document=seeds[1], index=True), timeout=WAIT)
@@ -156,7 +166,15 @@ def test_lineage_by_id_and_by_lineage_id_and_delete(service):
 def test_metadata_round_trips(service):
     stub, *_ = service
     when = Timestamp(seconds=1_732_867_200, nanos=5_000)
-    doc = _doc("meta", _story(2), title="Roads", source="council", language="pt-BR", published_at=when, url="https://example.org/x")
+    doc = _doc(
+        "meta",
+        _story(2),
+        title="Roads",
+        source="council",
+        language="pt-BR",
+        published_at=when,
+        url="https://example.org/x",
+    )
     stub.Index(pb.IndexRequest(document=doc), timeout=WAIT)
     node = stub.GetLineage(pb.GetLineageRequest(id="meta"), timeout=WAIT).nodes[0]
     assert (node.title, node.source, node.published_at) == ("Roads", "council", when)
@@ -174,7 +192,10 @@ def test_index_stream_counts_created_replaced_and_rejected(service):
     summary = stub.IndexStream(iter(requests), timeout=WAIT)
     assert (summary.created, summary.replaced, summary.rejected) == (4, 1, 3)
     assert [(r.position, r.id, r.field) for r in summary.rejections] == [
-        (5, "", "document.id"), (6, "bad-lang", "document.language"), (7, "", "document")]
+        (5, "", "document.id"),
+        (6, "bad-lang", "document.language"),
+        (7, "", "document"),
+    ]
     assert _stats(stub)[0] == 4
 
 
@@ -191,8 +212,16 @@ _OK = _story(5)
         ("Index", pb.IndexRequest(document=_doc("x", "")), "document.text"),
         ("Index", pb.IndexRequest(document=_doc("x", " \n ")), "document.text"),
         ("Index", pb.IndexRequest(document=_doc("x", "y" * (LIMIT + 1))), "document.text"),
-        ("Index", pb.IndexRequest(document=_doc("x", _OK, published_at=Timestamp(seconds=-62_135_596_801))), "document.published_at"),
-        ("Index", pb.IndexRequest(document=_doc("x", _OK, published_at=Timestamp(seconds=0, nanos=-1))), "document.published_at"),
+        (
+            "Index",
+            pb.IndexRequest(document=_doc("x", _OK, published_at=Timestamp(seconds=-62_135_596_801))),
+            "document.published_at",
+        ),
+        (
+            "Index",
+            pb.IndexRequest(document=_doc("x", _OK, published_at=Timestamp(seconds=0, nanos=-1))),
+            "document.published_at",
+        ),
         ("Index", pb.IndexRequest(document=_doc("x", _OK, language="English")), "document.language"),
         ("Score", pb.ScoreRequest(document=_doc("", _OK), index=True), "document.id"),
         ("Score", pb.ScoreRequest(document=_doc("x", "y" * (LIMIT + 1)), index=True), "document.text"),
@@ -266,7 +295,10 @@ def test_health_is_serving(service):
     _, _, _, channel = service
     health = health_pb2_grpc.HealthStub(channel)
     for name in ("", "dedup.v1.Syndication"):
-        assert health.Check(health_pb2.HealthCheckRequest(service=name), timeout=WAIT).status == health_pb2.HealthCheckResponse.SERVING
+        assert (
+            health.Check(health_pb2.HealthCheckRequest(service=name), timeout=WAIT).status
+            == health_pb2.HealthCheckResponse.SERVING
+        )
 
 
 def _grpcurl() -> str:
@@ -286,12 +318,29 @@ def test_grpcurl_lists_the_service_by_reflection_and_calls_it(service):
     target = f"127.0.0.1:{port}"
     listed = subprocess.run([exe, "-plaintext", target, "list"], capture_output=True, text=True, timeout=60)
     assert "dedup.v1.Syndication" in listed.stdout.split(), listed.stdout + listed.stderr
-    health = subprocess.run([exe, "-plaintext", "-d", '{"service": ""}', target, "grpc.health.v1.Health/Check"], capture_output=True, text=True, timeout=60)
+    health = subprocess.run(
+        [exe, "-plaintext", "-d", '{"service": ""}', target, "grpc.health.v1.Health/Check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert '"SERVING"' in health.stdout, health.stderr
-    body = '{"document": {"id": "g1", "text": "%s", "published_at": "2024-11-29T10:00:00Z"}}' % _story(4).replace("\n", "\\n")
-    indexed = subprocess.run([exe, "-plaintext", "-d", body, target, "dedup.v1.Syndication/Index"], capture_output=True, text=True, timeout=60)
+    body = '{"document": {"id": "g1", "text": "%s", "published_at": "2024-11-29T10:00:00Z"}}' % _story(4).replace(
+        "\n", "\\n"
+    )
+    indexed = subprocess.run(
+        [exe, "-plaintext", "-d", body, target, "dedup.v1.Syndication/Index"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert '"created": true' in indexed.stdout, indexed.stderr
-    bad = subprocess.run([exe, "-plaintext", "-d", '{"document": {"id": "g2"}}', target, "dedup.v1.Syndication/Index"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [exe, "-plaintext", "-d", '{"document": {"id": "g2"}}', target, "dedup.v1.Syndication/Index"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "InvalidArgument" in bad.stderr and "document.text" in bad.stderr
 
 
@@ -309,10 +358,12 @@ def test_graceful_stop_goes_not_serving_and_lets_in_flight_calls_finish(service)
         return original(*args, **kwargs)
 
     index.index = traced
-    results: "queue.Queue[object]" = queue.Queue()
+    results: queue.Queue[object] = queue.Queue()
     stopper = threading.Thread(target=server.stop, kwargs={"grace": WAIT})
     with index._lock:  # the call below is in flight, waiting for the index
-        caller = threading.Thread(target=lambda: results.put(stub.Index(pb.IndexRequest(document=_doc("inflight", _story(6))), timeout=WAIT)))
+        caller = threading.Thread(
+            target=lambda: results.put(stub.Index(pb.IndexRequest(document=_doc("inflight", _story(6))), timeout=WAIT))
+        )
         caller.start()
         assert entered.wait(WAIT)
         stopper.start()
@@ -344,7 +395,10 @@ def _start_serve(data: Path) -> tuple[subprocess.Popen, int]:
     """``python -m dedup serve --port 0`` in a subprocess; the port from its first line."""
     process = subprocess.Popen(
         [sys.executable, "-m", "dedup", "serve", "--data", str(data), "--host", "127.0.0.1", "--port", "0"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     line = process.stdout.readline()
     found = re.search(r"127\.0\.0\.1:(\d+)", line)

@@ -28,10 +28,23 @@ def _family(wire_text: str) -> list[Document]:
     unrelated story."""
     paragraphs = wire_text.split("\n")
     return [
-        Document(id="wire", text=wire_text, source="afp", language="en", published_at=parse_timestamp("2024-11-29T08:00Z"), title="Aleppo"),
-        Document(id="paper", text=wire_text + "\nMore to follow on this developing story from our correspondents.", source="paper",
-                 published_at=parse_timestamp("2024-11-29T09:00Z")),
-        Document(id="cut", text="\n".join(paragraphs[:2]), source="blog", published_at=parse_timestamp("2024-11-29T10:00Z")),
+        Document(
+            id="wire",
+            text=wire_text,
+            source="afp",
+            language="en",
+            published_at=parse_timestamp("2024-11-29T08:00Z"),
+            title="Aleppo",
+        ),
+        Document(
+            id="paper",
+            text=wire_text + "\nMore to follow on this developing story from our correspondents.",
+            source="paper",
+            published_at=parse_timestamp("2024-11-29T09:00Z"),
+        ),
+        Document(
+            id="cut", text="\n".join(paragraphs[:2]), source="blog", published_at=parse_timestamp("2024-11-29T10:00Z")
+        ),
         Document(id="bank", text=UNRELATED, source="paper", published_at=parse_timestamp("2024-11-29T11:00Z")),
     ]
 
@@ -97,7 +110,11 @@ def test_lineages_are_oriented_exactly_as_the_batch_engine_places_them(family):
     for doc in family:
         tree = index.lineage(doc_id=doc.id)
         node = next(n for n in tree.nodes if n.id == doc.id)
-        assert (tree.lineage_id, node.parent_id, node.relation) == (batch[doc.id].lineage_id, batch[doc.id].parent_id, batch[doc.id].relation)
+        assert (tree.lineage_id, node.parent_id, node.relation) == (
+            batch[doc.id].lineage_id,
+            batch[doc.id].parent_id,
+            batch[doc.id].relation,
+        )
 
 
 # -- scoring -----------------------------------------------------------------------------
@@ -263,8 +280,15 @@ def test_a_restart_restores_documents_links_and_scores(tmp_path, family):
     assert after.bytes_on_disk > 0
     for doc in family:
         stored = again._engine.documents[doc.id].document
-        assert (stored.id, stored.text, stored.title, stored.source, stored.language, stored.published_at, stored.url) == (
-            doc.id, doc.text, doc.title, doc.source, doc.language, doc.published_at, doc.url)
+        assert (
+            stored.id,
+            stored.text,
+            stored.title,
+            stored.source,
+            stored.language,
+            stored.published_at,
+            stored.url,
+        ) == (doc.id, doc.text, doc.title, doc.source, doc.language, doc.published_at, doc.url)
 
 
 def test_a_restart_replays_boilerplate_learned_from_deleted_documents(tmp_path, wire_text):
@@ -272,7 +296,11 @@ def test_a_restart_replays_boilerplate_learned_from_deleted_documents(tmp_path, 
     since: the restored index must score exactly as the running one did."""
     promo = "Sign in to read our weekly digest of the best stories"
     docs = [
-        Document(id=f"p{k}", text=f"{promo}\nStory number {k} about the harvest and the rains in the valley, told at length by farmer {k}.", source="paper")
+        Document(
+            id=f"p{k}",
+            text=f"{promo}\nStory number {k} about the harvest and the rains in the valley, told at length by farmer {k}.",
+            source="paper",
+        )
         for k in range(4)
     ]
     index = _indexed(docs, store=SQLiteStore(tmp_path))
@@ -293,6 +321,8 @@ def test_the_memory_store_replays_like_the_sqlite_store(tmp_path, family):
     for store in (memory, sqlite):
         index = _indexed(family, store=store)
         index.delete("cut")
-    strip = lambda events: [(e.kind, e.doc_id, e.source, e.lines, e.document.id if e.document else None) for e in events]
+    strip = lambda events: [
+        (e.kind, e.doc_id, e.source, e.lines, e.document.id if e.document else None) for e in events
+    ]
     assert strip(memory.events()) == strip(sqlite.events())
     assert sorted((l.a, l.b) for l in memory.links()) == sorted((l.a, l.b) for l in sqlite.links())
