@@ -37,12 +37,16 @@ class _Progress:
             print(f"[{elapsed:6.1f}s] {stage}: {done}/{total}", file=sys.stderr, flush=True)
 
 
+def _ignore(message: str) -> None:
+    return None
+
+
 def _warn(message: str) -> None:
     print(f"dedup: warning: {message}", file=sys.stderr)
 
 
 def _batch(args: argparse.Namespace) -> int:
-    documents = read_corpus(args.corpus, warn=None if args.quiet else _warn)
+    documents = read_corpus(args.corpus, warn=_ignore if args.quiet else _warn)
     progress = _Progress(enabled=not args.quiet and len(documents) >= 1000)
     placements = run_batch(documents, progress=progress)
     if args.out:

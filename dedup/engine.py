@@ -198,7 +198,9 @@ class Engine:
     def place(self, links: list[Link]) -> dict[str, Placement]:
         """Group documents by ``links`` and orient every lineage."""
         by_component: dict[str, list[Link]] = {}
-        components = group(self.documents, links)
+        components = group(self.documents, links, merge_min_strength=self.config.policy.merge_min_probability)
+        kept = {doc_id: k for k, c in enumerate(components) for doc_id in c}
+        links = [l for l in links if kept[l.a] == kept[l.b]]
         member_of = {doc_id: c[0] for c in components for doc_id in c}
         for link in links:
             by_component.setdefault(member_of[link.a], []).append(link)

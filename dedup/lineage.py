@@ -74,6 +74,10 @@ class UnionFind:
             key = self._parent[key]
         return key
 
+    def size(self, key: str) -> int:
+        """Number of keys in ``key``'s set."""
+        return self._size[self.find(key)]
+
     def union(self, a: str, b: str) -> str:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
@@ -85,14 +89,21 @@ class UnionFind:
         return ra
 
 
-def group(ids: Iterable[str], links: Iterable[Link]) -> list[list[str]]:
-    """Connected components of the link graph (singletons included), each in input order."""
+def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: float = 0.0) -> list[list[str]]:
+    """Connected components of the link graph (singletons included), each in input order.
+
+    Links are taken strongest first. A link of at least ``merge_min_strength`` joins any two
+    groups; a weaker one only brings a lone document into a group (or pairs two lone ones), so
+    a chain of weak links cannot weld two established lineages together: that single-link
+    chaining is where the anchor baselines lose their precision.
+    """
     ids = list(ids)
     sets = UnionFind()
     for doc_id in ids:
         sets.find(doc_id)
-    for link in links:
-        sets.union(link.a, link.b)
+    for link in sorted(links, key=lambda l: (-l.strength, l.a, l.b)):
+        if link.strength >= merge_min_strength or min(sets.size(link.a), sets.size(link.b)) == 1:
+            sets.union(link.a, link.b)
     components: dict[str, list[str]] = {}
     for doc_id in ids:
         components.setdefault(sets.find(doc_id), []).append(doc_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -37,8 +38,14 @@ def write_jsonl_atomic(rows: Iterable[dict], path: str | Path) -> None:
     renamed into place only once complete: an interrupted run never leaves a file that looks
     complete, and an existing file is replaced in one step."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"No such file or directory (no folder {path.parent})", str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates the file 0600; results are meant to be shared like any output file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             for row in rows:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -53,13 +53,16 @@ LINK_INTERCEPT = -7.43
 @dataclass(frozen=True)
 class LinkPolicy:
     """The link decision: a pair links when the link model's probability reaches
-    ``min_probability``. The other thresholds name the relation of a linked pair.
+    ``min_probability``; two lineages of several documents merge only through a link of at
+    least ``merge_min_probability`` (weaker links attach lone documents). The other
+    thresholds name the relation of a linked pair.
 
     ``min_probability`` trades recall for precision; the default keeps pairwise precision
     high on the benchmark, because one false link merges two whole lineages.
     """
 
-    min_probability: float = 0.9
+    min_probability: float = 0.45
+    merge_min_probability: float = 0.97
     update_min_containment: float = 0.95
     republication_min_containment: float = 0.5
 

@@ -134,11 +134,6 @@ def test_impossible_date_is_a_warning(capsys, write_jsonl, wire_text):
     assert "lineage 1:" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (cli.py _batch: warn=None under --quiet): --quiet turns the impossible-date "
-    "warning into a fatal error (exit 2) instead of only silencing it",
-)
 def test_impossible_date_quiet(capsys, write_jsonl, wire_text):
     records = _corpus(wire_text)
     records[2]["published_at"] = "2014-09-31"
@@ -292,11 +287,6 @@ def test_real_process_stdin_not_utf8():
     assert line.startswith("dedup: error: <stdin>:1: not UTF-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (output.py mkstemp + cli.py OSError handler): the error names the hidden temporary "
-    "file, not the --out path the user gave",
-)
 def test_missing_out_folder_names_the_out_path(capsys, tmp_path):
     target = tmp_path / "no-such-folder" / "out.jsonl"
     assert main(["batch", str(SEEDS), "--out", str(target)]) != 0

@@ -86,11 +86,6 @@ def test_missing_folder_raises_os_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (output.py write_jsonl_atomic): the file keeps mkstemp's 0600 mode instead of "
-    "the umask's mode, so other users and group members cannot read the results",
-)
 def test_written_file_follows_the_umask(tmp_path):
     target = tmp_path / "out.jsonl"
     old = os.umask(0o022)
