@@ -2,10 +2,11 @@
 lineages back, with the same decisions as the batch job.
 
 A document's links are decided by :meth:`Engine.links_for` when it arrives (each pair is decided
-once, when the later of the two is indexed) and kept in a link graph; its lineage is the
-connected component of that graph (:func:`dedup.lineage.group` semantics), oriented with
-:func:`dedup.lineage.orient` and :meth:`Engine.relation_of`, exactly as :meth:`Engine.place`
-orients the batch job's lineages. Boilerplate is learned from documents as they are indexed.
+once, when the later of the two is indexed) and kept in a link graph. Its lineage is decided by
+:meth:`Engine.place` itself (the batch job's grouping and orientation), run on the connected
+component of the link graph that holds it: grouping and orientation never look outside a
+component, so this is the batch decision for the documents and links the service holds.
+Boilerplate is learned from documents as they are indexed.
 
 Every write goes to the :class:`dedup.store.Store` and the in-memory engine under one lock (the
 engine is not thread-safe); the store is the source of truth, so a failure half-way through a
@@ -28,9 +29,12 @@ True
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,7 +44,7 @@ from .evidence import shared_passages
 from .features import Features, story_lines
 from .lineage import Link, Node, Placement, orient
 from .relate import Relation
-from .store import INDEX, MemoryStore, Store
+from .store import DELETE, INDEX, Event, MemoryStore, Store
 
 __all__ = [
     "DEFAULT_TOP_K",
@@ -221,15 +225,14 @@ class LinkGraph:
         """Number of links."""
         return sum(len(n) for n in self._edges.values()) // 2
 
-    def component_count(self) -> int:
-        """Number of components with at least one link (lineages of two documents or more)."""
+    def components(self) -> Iterator[list[str]]:
+        """Every connected component with at least one link."""
         seen: set[str] = set()
-        count = 0
-        for doc_id in self._edges:
+        for doc_id in list(self._edges):
             if doc_id not in seen:
-                seen.update(self.component(doc_id))
-                count += 1
-        return count
+                component = self.component(doc_id)
+                seen.update(component)
+                yield component
 
 
 def _observed_lines(engine: Engine, doc: Document) -> list[str]:
@@ -238,6 +241,27 @@ def _observed_lines(engine: Engine, doc: Document) -> list[str]:
         return []
     limit = engine.boilerplate.max_line_chars
     return [line for line in story_lines(doc.text) if len(line) <= limit]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A scored document that is not indexed, as :meth:`Engine.place` sees documents."""
+
+    document: Document
+    order: int
+
+    def node(self) -> Node:
+        return Node(self.document.id, self.document.published_at, self.order, self.document.source)
+
+
+def _apply(engine: Engine, event: Event) -> None:
+    """Replay one stored event on ``engine`` (restart, or catching up with other processes)."""
+    if event.kind == INDEX:
+        engine.boilerplate.observe(list(event.lines), event.source)
+        if event.document is not None:
+            engine.add(event.document)
+    elif event.kind == DELETE and event.doc_id in engine.documents:
+        engine.remove(event.doc_id)
 
 
 def _passages(query: Features, other: Features) -> tuple[SharedPassage, ...]:
@@ -253,6 +277,11 @@ class LineageIndex:
     ``store`` keeps the documents and links (in memory by default); on construction the engine
     is rebuilt from it. ``max_text_bytes`` is the largest text accepted (it can only be lowered
     below :data:`dedup.document.DEFAULT_MAX_TEXT_BYTES`, which :class:`Document` enforces).
+
+    With ``shared``, other processes write to the same store: before every call the index
+    applies their writes (in commit order, as a restart would), and each write happens inside
+    the store's write transaction, so every process sees every acknowledged write and each
+    pair is still decided once.
     """
 
     def __init__(
@@ -261,6 +290,7 @@ class LineageIndex:
         *,
         config: EngineConfig = EngineConfig(),
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        shared: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_text_bytes <= 0:
@@ -268,29 +298,70 @@ class LineageIndex:
         self.store = store if store is not None else MemoryStore()
         self.config = config
         self.max_text_bytes = max_text_bytes
+        self.shared = shared
         self._clock = clock
         self._started = clock()
         self._lock = threading.RLock()
-        self._engine, self._graph = self._restore()
+        self._seq = 0
+        self._reload()
 
     # -- state --------------------------------------------------------------------------
-    def _restore(self) -> tuple[Engine, LinkGraph]:
+    def _reload(self) -> None:
         """Rebuild the engine by replaying the store's events in commit order: each document is
         added right after the boilerplate observations that preceded it, so its features are
-        the ones it had when it was indexed."""
+        the ones it had when it was indexed. Also how memory gets back in step with the store
+        after a failed write."""
         engine = Engine(self.config)
-        for event in self.store.events():
-            if event.kind == INDEX:
-                engine.boilerplate.observe(list(event.lines), event.source)
-                if event.document is not None:
-                    engine.add(event.document)
-        live = engine.documents
-        graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
-        return engine, graph
+        with self.store.transaction():
+            seq = 0
+            for event in list(self.store.events()):
+                _apply(engine, event)
+                seq = event.seq
+            live = engine.documents
+            graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
+        self._engine, self._graph, self._seq = engine, graph, seq
 
-    def _reload(self) -> None:
-        """Bring memory back in step with the store after a failed write."""
-        self._engine, self._graph = self._restore()
+    def _catch_up(self) -> None:
+        """Apply the writes other processes committed since ours (shared mode only); call
+        inside a store transaction."""
+        if not self.shared or self.store.last_seq() == self._seq:
+            return
+        touched: set[str] = set()
+        for event in list(self.store.events(after=self._seq)):
+            _apply(self._engine, event)
+            touched.add(event.doc_id)
+            self._seq = event.seq
+        live = self._engine.documents
+        for doc_id in touched:
+            if doc_id in live:
+                self._graph.replace(doc_id, [x for x in self.store.links_of(doc_id) if x.a in live and x.b in live])
+            else:
+                self._graph.drop(doc_id)
+
+    def _sync(self) -> None:
+        """Before a read: see every write committed so far (shared mode only)."""
+        if self.shared:
+            try:
+                with self.store.transaction():
+                    self._catch_up()
+            except BaseException:
+                self._reload()
+                raise
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write, in the store's write transaction, after catching up: on a failure the
+        store rolls back and memory is rebuilt from it (input errors and unknown ids are raised
+        before anything changes and need no rebuild)."""
+        try:
+            with self.store.transaction(write=True):
+                self._catch_up()
+                yield
+        except (DocumentError, NotFoundError, DeadlineExpired):
+            raise
+        except BaseException:
+            self._reload()
+            raise
 
     def close(self) -> None:
         """Close the store."""
@@ -298,10 +369,14 @@ class LineageIndex:
             self.store.close()
 
     def __len__(self) -> int:
-        return len(self._engine.documents)
+        with self._lock:
+            self._sync()
+            return len(self._engine.documents)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._engine.documents
+        with self._lock:
+            self._sync()
+            return doc_id in self._engine.documents
 
     # -- checks -------------------------------------------------------------------------
     def check(self, doc: Document) -> None:
@@ -332,7 +407,8 @@ class LineageIndex:
         self.check(doc)
         with self._lock:
             self._start(still_wanted)
-            created, _, _ = self._index_locked(doc)
+            with self._writing():
+                created, _, _ = self._index_locked(doc)
             return IndexResult(created, self._placement_of(doc.id))
 
     def index_many(self, documents: Iterable[Document]) -> list[IndexResult]:
@@ -340,20 +416,16 @@ class LineageIndex:
         return [self.index(doc) for doc in documents]
 
     def _index_locked(self, doc: Document) -> tuple[bool, list[Match], Features]:
-        """Observe, add, decide links, persist; on any failure reload memory from the store."""
+        """Observe, add, decide links, persist (inside :meth:`_writing`)."""
         engine = self._engine
         created = doc.id not in engine.documents
         lines = _observed_lines(engine, doc)
-        try:
-            engine.boilerplate.observe(lines, doc.source)
-            indexed = engine.add(doc)
-            matches = engine.links_for(doc, indexed.features)
-            links = [Link(doc.id, m.id, m.strength, m.evidence) for m in matches]
-            self.store.put(doc, lines, source=doc.source, links=links)
-            self._graph.replace(doc.id, links)
-        except BaseException:
-            self._reload()
-            raise
+        engine.boilerplate.observe(lines, doc.source)
+        indexed = engine.add(doc)
+        matches = engine.links_for(doc, indexed.features)
+        links = [Link(doc.id, m.id, m.strength, m.evidence) for m in matches]
+        self._seq = self.store.put(doc, lines, source=doc.source, links=links)
+        self._graph.replace(doc.id, links)
         return created, matches, indexed.features
 
     def delete(self, doc_id: str, *, still_wanted: StillWanted = _always) -> None:
@@ -361,15 +433,12 @@ class LineageIndex:
         self._check_id("id", doc_id)
         with self._lock:
             self._start(still_wanted)
-            if doc_id not in self._engine.documents:
-                raise NotFoundError("id", f"no document {doc_id!r}")
-            try:
-                self.store.delete(doc_id)
+            with self._writing():
+                if doc_id not in self._engine.documents:
+                    raise NotFoundError("id", f"no document {doc_id!r}")
+                self._seq = self.store.delete(doc_id)
                 self._engine.remove(doc_id)
                 self._graph.drop(doc_id)
-            except BaseException:
-                self._reload()
-                raise
 
     # -- reads --------------------------------------------------------------------------
     def score(
@@ -382,17 +451,19 @@ class LineageIndex:
         with self._lock:
             self._start(still_wanted)
             if index:
-                created, matches, features = self._index_locked(doc)
+                with self._writing():
+                    created, matches, features = self._index_locked(doc)
                 placements = self._placements(self._graph.component(doc.id))
                 query = self._engine.documents[doc.id].node()
                 return ScoreResult(
                     self._scored(query, features, matches[:limit], placements), placements[doc.id], created
                 )
+            self._sync()
             features = self._engine.features_of(doc)
             matches = self._engine.links_for(doc, features)
-            query = Node(doc.id, doc.published_at, _UNINDEXED_ORDER, doc.source)
-            placements = self._hypothetical_placements(query, matches)
-            return ScoreResult(self._scored(query, features, matches[:limit], placements), placements[doc.id])
+            pending = _Pending(doc, _UNINDEXED_ORDER)
+            placements = self._hypothetical_placements(pending, matches)
+            return ScoreResult(self._scored(pending.node(), features, matches[:limit], placements), placements[doc.id])
 
     def lineage(self, *, doc_id: str | None = None, lineage_id: str | None = None) -> LineageTree:
         """The whole lineage of document ``doc_id``, or the lineage whose id is ``lineage_id``."""
@@ -401,18 +472,20 @@ class LineageIndex:
         field_name, wanted = ("id", doc_id) if doc_id is not None else ("lineage_id", lineage_id)
         self._check_id(field_name, wanted)
         with self._lock:
+            self._sync()
             if wanted not in self._engine.documents:
                 raise NotFoundError(field_name, f"no document {wanted!r}")
             placements = self._placements(self._graph.component(wanted))
             root = placements[wanted].lineage_id
             if lineage_id is not None and root != lineage_id:
                 raise NotFoundError("lineage_id", f"no lineage {lineage_id!r} (that document is in lineage {root!r})")
-            return LineageTree(root, tuple(self._node(p) for p in placements.values()))
+            return LineageTree(root, tuple(self._node(p) for p in placements.values() if p.lineage_id == root))
 
     def placement(self, doc_id: str) -> Placement:
         """Where ``doc_id`` sits now."""
         self._check_id("id", doc_id)
         with self._lock:
+            self._sync()
             if doc_id not in self._engine.documents:
                 raise NotFoundError("id", f"no document {doc_id!r}")
             return self._placement_of(doc_id)
@@ -420,11 +493,13 @@ class LineageIndex:
     def stats(self) -> IndexStats:
         """Counts, size on disk and uptime."""
         with self._lock:
+            self._sync()
             documents = len(self._engine.documents)
+            lineages, grouped = self._lineage_counts()
             return IndexStats(
                 documents=documents,
-                lineages=self._graph.component_count(),
-                unlinked_documents=documents - self._graph.linked_documents(),
+                lineages=lineages,
+                unlinked_documents=documents - grouped,
                 links=self._graph.link_count(),
                 bytes_on_disk=self.store.bytes_on_disk(),
                 uptime_seconds=self._clock() - self._started,
@@ -432,30 +507,46 @@ class LineageIndex:
 
     # -- lineages -----------------------------------------------------------------------
     def _placements(
-        self, members: Sequence[str], extra: dict[str, Node] | None = None, extra_links: Sequence[Link] = ()
+        self, members: Sequence[str], pending: _Pending | None = None, extra_links: Sequence[Link] = ()
     ) -> dict[str, Placement]:
-        """Orient one component (as :meth:`Engine.place` does), root first."""
-        nodes = {m: self._engine.documents[m].node() for m in members if m in self._engine.documents}
-        nodes.update(extra or {})
-        inside = [link for link in self._graph.links_within(members) if link.a in nodes and link.b in nodes]
-        links = inside + list(extra_links)
-        return {p.id: p for p in orient(nodes, links, self._engine.relation_of)}
+        """Group and orient the documents of one connected component of the link graph with
+        :meth:`Engine.place` itself, on a view of the engine that holds only them (grouping and
+        orientation only ever look inside a component), so lineages are decided exactly as the
+        batch job decides them. ``pending`` is a document scored but not indexed."""
+        docs = self._engine.documents
+        inside = sorted((m for m in set(members) if m in docs), key=lambda m: docs[m].order)
+        view_documents: dict[str, object] = {m: docs[m] for m in inside}
+        if pending is not None:
+            view_documents[pending.document.id] = pending
+        links = [x for x in self._graph.links_within(inside) if x.a in view_documents and x.b in view_documents]
+        view = copy.copy(self._engine)
+        view.documents = view_documents  # type: ignore[assignment]
+        return view.place(links + list(extra_links))
 
     def _placement_of(self, doc_id: str) -> Placement:
         return self._placements(self._graph.component(doc_id))[doc_id]
 
-    def _hypothetical_placements(self, query: Node, matches: Sequence[Match]) -> dict[str, Placement]:
-        """Placements of the lineage the ``query`` document would join if it were indexed
+    def _hypothetical_placements(self, pending: _Pending, matches: Sequence[Match]) -> dict[str, Placement]:
+        """Placements of the component the ``pending`` document would join if it were indexed
         (replacing any document with its id), without changing anything."""
         members: list[str] = []
         seen: set[str] = set()
         for match in matches:
             if match.id not in seen:
-                component = self._graph.component(match.id, without=query.id)
+                component = self._graph.component(match.id, without=pending.document.id)
                 seen.update(component)
                 members.extend(component)
-        links = [Link(query.id, m.id, m.strength, m.evidence) for m in matches]
-        return self._placements(members, {query.id: query}, links)
+        links = [Link(pending.document.id, m.id, m.strength, m.evidence) for m in matches]
+        return self._placements([m for m in members if m != pending.document.id], pending, links)
+
+    def _lineage_counts(self) -> tuple[int, int]:
+        """(lineages of two documents or more, documents in them)."""
+        lineages = grouped = 0
+        for component in self._graph.components():
+            sizes = Counter(p.lineage_id for p in self._placements(component).values())
+            lineages += sum(1 for n in sizes.values() if n > 1)
+            grouped += sum(n for n in sizes.values() if n > 1)
+        return lineages, grouped
 
     def _scored(
         self, query: Node, features: Features, matches: Sequence[Match], placements: dict[str, Placement]

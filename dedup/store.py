@@ -26,6 +26,7 @@ import json
 import os
 import sqlite3
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,6 +82,21 @@ class Store(ABC):
     def count(self) -> int:
         """Number of stored documents."""
 
+    @abstractmethod
+    def last_seq(self) -> int:
+        """Sequence number of the latest event (0 when empty)."""
+
+    @abstractmethod
+    def links_of(self, doc_id: str) -> list[Link]:
+        """The stored links touching ``doc_id``."""
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[None]:
+        """Group reads (a consistent snapshot) or, with ``write``, reads and writes (holding the
+        backend's write lock, so other processes wait) into one transaction; re-entrant.
+        Single-process stores need nothing: the default does nothing."""
+        yield
+
     def bytes_on_disk(self) -> int:
         """Size of the store's files (0 for a store that has none)."""
         return 0
@@ -129,6 +145,12 @@ class MemoryStore(Store):
 
     def count(self) -> int:
         return len(self._live)
+
+    def last_seq(self) -> int:
+        return len(self._events)
+
+    def links_of(self, doc_id: str) -> list[Link]:
+        return [link for key, link in self._links.items() if doc_id in key]
 
 
 _SCHEMA = """
@@ -222,11 +244,35 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._depth = 0
+        self._writing = False
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[None]:
+        if self._depth:
+            if write and not self._writing:
+                raise RuntimeError("cannot turn a read transaction into a write transaction")
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._depth, self._writing = 1, write
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth, self._writing = 0, False
 
     def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
-        cursor = self._db.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction(write=True):
+            cursor = self._db.cursor()
             cursor.execute(
                 "INSERT INTO events (kind, doc_id, source, lines) VALUES (?, ?, ?, ?)",
                 (INDEX, doc.id, source, json.dumps(list(lines), ensure_ascii=False) if lines else None),
@@ -239,28 +285,18 @@ class SQLiteStore(Store):
             )
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc.id, doc.id))
             cursor.executemany(
-                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_link_row(link) for link in links],
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_link_row(link) for link in links]
             )
-            cursor.execute("COMMIT")
             return seq
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
 
     def delete(self, doc_id: str) -> int:
-        cursor = self._db.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction(write=True):
+            cursor = self._db.cursor()
             cursor.execute("INSERT INTO events (kind, doc_id) VALUES (?, ?)", (DELETE, doc_id))
             seq = int(cursor.lastrowid)
             cursor.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc_id, doc_id))
-            cursor.execute("COMMIT")
             return seq
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
 
     def events(self, after: int = 0) -> Iterator[Event]:
         rows = self._db.execute(
@@ -280,6 +316,13 @@ class SQLiteStore(Store):
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def last_seq(self) -> int:
+        return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def links_of(self, doc_id: str) -> list[Link]:
+        rows = self._db.execute("SELECT * FROM links WHERE a = ? OR b = ?", (doc_id, doc_id))
+        return [_row_link(row) for row in rows]
 
     def bytes_on_disk(self) -> int:
         total = 0

@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import queue
 import signal
+import socket
 import sys
 import threading
 from concurrent import futures
@@ -17,7 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from dedup.document import DEFAULT_MAX_TEXT_BYTES
 from dedup.service import LineageIndex
-from dedup.store import Store, open_store
+from dedup.store import SQLiteStore, Store, open_store
 
 from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Syndication"].full_name
 DEFAULT_GRACE_SECONDS = 10.0
+DEFAULT_START_TIMEOUT_SECONDS = 600.0  # restoring a large index takes a while
 # Room for the other fields of a request beside a text at the limit: a bigger message is
 # refused by grpc itself with RESOURCE_EXHAUSTED, a text just over the limit gets
 # INVALID_ARGUMENT naming document.text.
@@ -80,14 +85,21 @@ def create_server(
     store: Store | None = None,
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     max_workers: int = 8,
+    shared: bool = False,
 ) -> tuple[SyndicationServer, int]:
     """Build a server bound to ``address`` (``host:0`` picks a free port) over the index in
     ``data_dir`` (SQLite; in memory when ``None``, or the given ``store``); return it unstarted
-    with the port it is bound to. The index is restored from the store here, before any call."""
-    index = LineageIndex(store if store is not None else open_store(data_dir), max_text_bytes=max_text_bytes)
+    with the port it is bound to. The index is restored from the store here, before any call.
+
+    ``shared``: one of several processes serving one port (``SO_REUSEPORT``) and one store;
+    each sees the others' writes (:class:`dedup.service.LineageIndex` ``shared``)."""
+    index = LineageIndex(
+        store if store is not None else open_store(data_dir), max_text_bytes=max_text_bytes, shared=shared
+    )
     options = [
         ("grpc.max_receive_message_length", max_text_bytes + MESSAGE_OVERHEAD_BYTES),
-        ("grpc.so_reuseport", 0),  # never share a port with a forgotten server by accident
+        # Alone, never share a port with a forgotten server by accident; shared, share it.
+        ("grpc.so_reuseport", 1 if shared else 0),
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dedup-rpc"), options=options
@@ -103,35 +115,109 @@ def create_server(
     return SyndicationServer(server, index, health_servicer), port
 
 
+def _announce(line: str, out: TextIO) -> None:
+    print(line, file=out, flush=True)
+
+
+def _run_until_signalled(server: SyndicationServer, grace: float, parent: int | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or, for a worker, until its parent is gone), then stop
+    gracefully."""
+    stopping = threading.Thread(target=server.stop, kwargs={"grace": grace}, name="dedup-shutdown")
+
+    def stop(reason: str) -> None:
+        if not stopping.is_alive() and not server.wait_for_termination(0):
+            print(f"dedup[{os.getpid()}]: {reason}: draining (up to {grace:g}s)", file=sys.stderr, flush=True)
+            stopping.start()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not server.wait_for_termination(timeout=0.5):
+        if parent is not None and os.getppid() != parent:
+            stop("parent gone")
+    if stopping.is_alive():
+        stopping.join()
+
+
 def serve(
     data_dir: str | Path,
     host: str = "127.0.0.1",
     port: int = 50051,
     *,
+    workers: int = 1,
     grace: float = DEFAULT_GRACE_SECONDS,
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     out: TextIO = sys.stdout,
 ) -> int:
     """Run the service until SIGTERM or SIGINT, then stop gracefully; return the exit status.
 
-    Prints one line, ``dedup: serving dedup.v1.Syndication on HOST:PORT``, once it accepts
-    calls (with ``--port 0``, that line is how a caller learns the port)."""
+    Prints one line, ``dedup: serving dedup.v1.Syndication on HOST:PORT ...``, once it accepts
+    calls (with ``--port 0``, that line is how a caller learns the port). With ``workers`` > 1,
+    that many processes serve the port together (scoring is CPU-bound Python)."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers > 1:
+        return _serve_processes(
+            data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, out=out
+        )
     server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes)
     server.start()
-    stopping = threading.Thread(target=server.stop, kwargs={"grace": grace}, name="dedup-shutdown")
-
-    def on_signal(signum: int, frame: object) -> None:
-        if not stopping.is_alive() and not server.wait_for_termination(0):
-            print(f"dedup: {signal.Signals(signum).name}: draining (up to {grace:g}s)", file=sys.stderr, flush=True)
-            stopping.start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    print(
-        f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {len(server.index)} documents)",
-        file=out,
-        flush=True,
-    )
-    while not server.wait_for_termination(timeout=0.5):
-        pass
+    documents = len(server.index)
+    _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {documents} documents)", out)
+    _run_until_signalled(server, grace)
     return 0
+
+
+def _reserve_port(host: str, port: int) -> socket.socket:
+    """A bound (not listening) SO_REUSEPORT socket holding the port the workers will share."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(data_dir: str, address: str, grace: float, max_text_bytes: int, parent: int, ready: object) -> None:
+    """One serving process of :func:`_serve_processes` (the target of a spawned process)."""
+    server, _ = create_server(address, data_dir, max_text_bytes=max_text_bytes, shared=True)
+    server.start()
+    ready.put(os.getpid())  # type: ignore[attr-defined]
+    _run_until_signalled(server, grace, parent=parent)
+
+
+def _serve_processes(
+    data_dir: str | Path, host: str, port: int, *, workers: int, grace: float, max_text_bytes: int, out: TextIO
+) -> int:
+    """Spawn ``workers`` processes serving one port over one store; forward SIGTERM/SIGINT to
+    them and wait until they have all stopped."""
+    SQLiteStore(data_dir).close()  # create the schema once, before the workers race for it
+    reservation = _reserve_port(host, port)
+    bound = reservation.getsockname()[1]
+    context = multiprocessing.get_context("spawn")  # no fork: grpc must not be forked
+    ready = context.Queue()
+    args = (str(data_dir), f"{host}:{bound}", grace, max_text_bytes, os.getpid(), ready)
+    processes = [context.Process(target=_worker, args=args, name=f"dedup-worker-{k}") for k in range(workers)]
+    for process in processes:
+        process.start()
+
+    def forward(signum: int, frame: object) -> None:
+        for process in processes:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        for _ in processes:
+            ready.get(timeout=DEFAULT_START_TIMEOUT_SECONDS)
+    except queue.Empty:
+        forward(signal.SIGTERM, None)
+        print("dedup: error: the workers did not start", file=sys.stderr)
+        return 1
+    _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} with {workers} processes (data in {data_dir})", out)
+    for process in processes:
+        process.join()
+    reservation.close()
+    return 0 if all(p.exitcode == 0 for p in processes) else 1

@@ -116,19 +116,30 @@ def test_index_is_an_upsert_that_reports_created_then_replaced(service):
     assert _stats(stub)[0] == 1
 
 
-def test_the_five_seeds_indexed_one_by_one(service):
-    """The issue's requirement: Score of each seed (index false) returns the other four, and
-    GetLineage shows all five in one lineage."""
-    stub, *_ = service
+def _index_seeds_one_by_one(stub) -> list[pb.Document]:
     seeds = _seed_messages()
     for doc in seeds:
         stub.Index(pb.IndexRequest(document=doc), timeout=WAIT)
+    return seeds
+
+
+def test_the_five_seeds_indexed_one_by_one_share_one_lineage(service):
+    """The issue's requirement: GetLineage shows all five seeds in one lineage."""
+    stub, *_ = service
+    seeds = _index_seeds_one_by_one(stub)
+    for doc in seeds:
+        lineage = stub.GetLineage(pb.GetLineageRequest(id=doc.id), timeout=WAIT)
+        assert {n.id for n in lineage.nodes} == {d.id for d in seeds}, doc.id
+
+
+def test_the_score_of_each_seed_returns_the_other_four(service):
+    """The issue's requirement: Score of each seed (index false) returns the other four."""
+    stub, *_ = service
+    seeds = _index_seeds_one_by_one(stub)
     ids = {d.id for d in seeds}
     for doc in seeds:
         response = stub.Score(pb.ScoreRequest(document=doc, index=False), timeout=WAIT)
         assert {m.id for m in response.matches} == ids - {doc.id}, doc.id
-    lineage = stub.GetLineage(pb.GetLineageRequest(id=seeds[0].id), timeout=WAIT)
-    assert {n.id for n in lineage.nodes} == ids
 
 
 def test_score_returns_matches_with_evidence_and_index_true_adds(service):
@@ -391,10 +402,10 @@ def test_a_restart_on_the_same_data_dir_restores_the_index(tmp_path):
         assert stub.GetLineage(pb.GetLineageRequest(id=_seed_messages()[0].id), timeout=WAIT) == lineage
 
 
-def _start_serve(data: Path) -> tuple[subprocess.Popen, int]:
+def _start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     """``python -m dedup serve --port 0`` in a subprocess; the port from its first line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "dedup", "serve", "--data", str(data), "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "dedup", "serve", "--data", str(data), "--host", "127.0.0.1", "--port", "0", *extra],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -466,3 +477,32 @@ def _exists(stub, doc_id: str) -> bool:
     except grpc.RpcError as err:
         assert err.code() == grpc.StatusCode.NOT_FOUND
         return False
+
+
+def test_several_processes_serve_one_port_and_each_sees_every_write(tmp_path):
+    """--workers 2: connections land on either process (SO_REUSEPORT); whichever answers must
+    know every document acknowledged so far, through any other connection."""
+    data = tmp_path / "data"
+    process, port = _start_serve(data, "--workers", "2")
+    fresh = [("grpc.use_local_subchannel_pool", 1)]  # a new connection per channel
+    try:
+        for k in range(8):
+            with grpc.insecure_channel(f"127.0.0.1:{port}", options=fresh) as channel:
+                stub = pb_grpc.SyndicationStub(channel)
+                assert stub.Index(pb.IndexRequest(document=_doc(f"w{k}", _story(k))), timeout=WAIT).created
+            with grpc.insecure_channel(f"127.0.0.1:{port}", options=fresh) as channel:
+                stub = pb_grpc.SyndicationStub(channel)
+                assert stub.Stats(pb.StatsRequest(), timeout=WAIT).documents == k + 1
+                assert all(_exists(stub, f"w{j}") for j in range(k + 1))
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=fresh) as channel:
+            stub = pb_grpc.SyndicationStub(channel)
+            stub.Delete(pb.DeleteRequest(id="w0"), timeout=WAIT)
+        for _ in range(4):
+            with grpc.insecure_channel(f"127.0.0.1:{port}", options=fresh) as channel:
+                assert not _exists(pb_grpc.SyndicationStub(channel), "w0")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(WAIT)
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == 0
