@@ -337,3 +337,21 @@ def test_the_memory_store_replays_like_the_sqlite_store(tmp_path, family):
     ]
     assert strip(memory.events()) == strip(sqlite.events())
     assert sorted((l.a, l.b) for l in memory.links()) == sorted((l.a, l.b) for l in sqlite.links())
+
+
+def test_indexes_sharing_one_store_see_each_others_writes(tmp_path, family):
+    """Several processes serve one store (dedup serve --workers): each applies the others'
+    writes before answering, exactly as a restart would replay them."""
+    first = LineageIndex(SQLiteStore(tmp_path), shared=True)
+    second = LineageIndex(SQLiteStore(tmp_path), shared=True)
+    for k, doc in enumerate(family):
+        (first if k % 2 else second).index(doc)
+    first.delete("cut")
+    second.index(replace(family[1], text=family[1].text + " Corrected."))
+    probe = replace(family[2], id="probe")
+    restarted = LineageIndex(SQLiteStore(tmp_path))
+    for index in (first, second, restarted):
+        assert "cut" not in index and len(index) == 3
+    assert first.lineage(doc_id="paper") == second.lineage(doc_id="paper") == restarted.lineage(doc_id="paper")
+    assert first.score(probe) == second.score(probe) == restarted.score(probe)
+    assert first.stats().links == second.stats().links == restarted.stats().links
