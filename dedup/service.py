@@ -320,6 +320,7 @@ class LineageIndex:
             live = engine.documents
             graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
         self._engine, self._graph, self._seq = engine, graph, seq
+        self._current: dict[str, Placement] = {}
 
     def _catch_up(self) -> None:
         """Apply the writes other processes committed since ours (shared mode only); call
@@ -327,6 +328,7 @@ class LineageIndex:
         if not self.shared or self.store.last_seq() == self._seq:
             return
         touched: set[str] = set()
+        self._current.clear()
         for event in list(self.store.events(after=self._seq)):
             _apply(self._engine, event)
             touched.add(event.doc_id)
@@ -420,6 +422,7 @@ class LineageIndex:
         engine = self._engine
         created = doc.id not in engine.documents
         lines = _observed_lines(engine, doc)
+        self._current.clear()
         engine.boilerplate.observe(lines, doc.source)
         indexed = engine.add(doc)
         matches = engine.links_for(doc, indexed.features)
@@ -436,6 +439,7 @@ class LineageIndex:
             with self._writing():
                 if doc_id not in self._engine.documents:
                     raise NotFoundError("id", f"no document {doc_id!r}")
+                self._current.clear()
                 self._seq = self.store.delete(doc_id)
                 self._engine.remove(doc_id)
                 self._graph.drop(doc_id)
@@ -524,7 +528,13 @@ class LineageIndex:
         return view.place(links + list(extra_links))
 
     def _placement_of(self, doc_id: str) -> Placement:
-        return self._placements(self._graph.component(doc_id))[doc_id]
+        """Where ``doc_id`` sits now; remembered for its whole component until the next write
+        (scoring asks for the lineage of each match, and reads far outnumber writes)."""
+        placement = self._current.get(doc_id)
+        if placement is None:
+            self._current.update(self._placements(self._graph.component(doc_id)))
+            placement = self._current[doc_id]
+        return placement
 
     def _hypothetical_placements(self, pending: _Pending, matches: Sequence[Match]) -> dict[str, Placement]:
         """Placements of the component the ``pending`` document would join if it were indexed
@@ -552,12 +562,8 @@ class LineageIndex:
         self, query: Node, features: Features, matches: Sequence[Match], placements: dict[str, Placement]
     ) -> tuple[ScoredMatch, ...]:
         """Matches with their relation, current lineage and shared passages."""
-        lineage_of: dict[str, str] = {}
         out = []
         for match in matches:
-            if match.id not in lineage_of:
-                for p in self._placements(self._graph.component(match.id)).values():
-                    lineage_of[p.id] = p.lineage_id
             other = self._engine.documents[match.id]
             relation, query_is_derived = self._pair_relation(query, match, placements)
             out.append(
@@ -569,7 +575,7 @@ class LineageIndex:
                     cosine=match.evidence.cosine,
                     containment_query_in_match=match.evidence.containment_a_in_b,
                     containment_match_in_query=match.evidence.containment_b_in_a,
-                    lineage_id=lineage_of[match.id],
+                    lineage_id=self._placement_of(match.id).lineage_id,
                     passages=_passages(features, other.features),
                     document=other.document,
                 )
