@@ -163,31 +163,45 @@ class Engine:
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
 
-    def all_links(self, progress: Progress = _no_progress) -> list[Link]:
-        """Every decided link of the index, each pair once (batch mode)."""
+    def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
+        """Every pair of indexed documents some channel proposes, each pair once (batch mode)."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
-        left: list[int] = []
-        right: list[int] = []
+        pairs: list[tuple[str, str]] = []
         for k, doc_id in enumerate(ids):
             indexed = self.documents[doc_id]
             for other in self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf)):
-                j = position[other]
-                if j > k:
-                    left.append(k)
-                    right.append(j)
-            if (k + 1) % 500 == 0 or k + 1 == len(ids):
+                if position[other] > k:
+                    pairs.append((doc_id, other))
+            if (k + 1) % 1000 == 0 or k + 1 == len(ids):
                 progress("candidates", k + 1, len(ids))
+        return pairs
+
+    def pair_evidence(self, pairs: list[tuple[str, str]]) -> list[PairEvidence]:
+        """Evidence for each indexed pair, cosines computed in one sparse pass."""
+        ids = list(self.documents)
+        position = {doc_id: k for k, doc_id in enumerate(ids)}
         weighted = self.tfidf.weight(sp.vstack([self.documents[i].counts for i in ids], format="csr"))
-        cosines = pair_cosines(weighted, np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))
+        left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
+        right = np.array([position[b] for _, b in pairs], dtype=np.int64)
+        cosines = pair_cosines(weighted, left, right)
+        evidence = []
+        for (a_id, b_id), cosine in zip(pairs, cosines):
+            a, b = self.documents[a_id], self.documents[b_id]
+            same = self._same_language(a.document, b.document)
+            evidence.append(measure_pair(a.features, b.features, cosine, same_language=same))
+        return evidence
+
+    def all_links(self, progress: Progress = _no_progress) -> list[Link]:
+        """Every decided link of the index, each pair once (batch mode)."""
+        pairs = self.candidate_pairs(progress)
         links = []
-        for k, j, cosine in zip(left, right, cosines):
-            a, b = self.documents[ids[k]], self.documents[ids[j]]
-            evidence = measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.document, b.document))
+        for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs)):
+            a, b = self.documents[a_id], self.documents[b_id]
             strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
             if strength > 0:
-                links.append(Link(ids[k], ids[j], strength, evidence))
-        progress("evidence", len(left), len(left))
+                links.append(Link(a_id, b_id, strength, evidence))
+        progress("evidence", len(pairs), len(pairs))
         return links
 
     # -- lineages -----------------------------------------------------------------------

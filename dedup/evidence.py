@@ -7,8 +7,11 @@ from the token sequences, with character spans in both original texts.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+import numpy as np
 
 from .features import Features
 from .shingle import intersection_size
@@ -33,6 +36,9 @@ class PairEvidence:
     word_containment_b_in_a: float
     number_overlap: float | None
     same_language: bool = True
+    order_agreement: float = 0.0
+    ordered_containment: float = 0.0
+    shared_quotations: int = 0
 
     @property
     def max_containment(self) -> float:
@@ -56,11 +62,57 @@ class PairEvidence:
             word_containment_b_in_a=self.word_containment_a_in_b,
             number_overlap=self.number_overlap,
             same_language=self.same_language,
+            order_agreement=self.order_agreement,
+            ordered_containment=self.ordered_containment,
+            shared_quotations=self.shared_quotations,
         )
 
 
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def _longest_increasing_run(values: np.ndarray) -> int:
+    """Length of the longest strictly increasing subsequence (patience sorting)."""
+    tails: list[int] = []
+    for value in values.tolist():
+        k = bisect.bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+        else:
+            tails[k] = value
+    return len(tails)
+
+
+def order_evidence(a: Features, b: Features) -> tuple[float, float]:
+    """How well the shared content words keep their order, as ``(agreement, containment)``.
+
+    ``agreement`` is the longest run of shared words that appear in the same order in both
+    texts, over the number of shared words; ``containment`` is that run over the shorter
+    text's content words. A translation or a rewrite follows its source fact by fact, so its
+    shared words come in the same order; two reports of one event share names in any order.
+    """
+    shared, in_a, in_b = np.intersect1d(a.content_sequence, b.content_sequence, assume_unique=True, return_indices=True)
+    if len(shared) == 0:
+        return 0.0, 0.0
+    run = _longest_increasing_run(in_b[np.argsort(in_a)])
+    shorter = min(len(a.content_sequence), len(b.content_sequence))
+    return run / len(shared), run / shorter
+
+
+QUOTATION_MIN_DICE = 0.6
+
+
+def shared_quotation_count(a: Features, b: Features) -> int:
+    """How many of ``a``'s quotations have a counterpart among ``b``'s (content words overlap
+    with a Dice coefficient of at least 0.6: a quote survives light editing)."""
+    count = 0
+    for qa in a.quotations:
+        for qb in b.quotations:
+            if 2 * intersection_size(qa, qb) >= QUOTATION_MIN_DICE * (len(qa) + len(qb)):
+                count += 1
+                break
+    return count
 
 
 def measure_pair(a: Features, b: Features, cosine: float, *, same_language: bool = True) -> PairEvidence:
@@ -70,6 +122,7 @@ def measure_pair(a: Features, b: Features, cosine: float, *, same_language: bool
     numbers = None
     if len(a.numbers) >= 2 and len(b.numbers) >= 2:
         numbers = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+    agreement, ordered = order_evidence(a, b)
     return PairEvidence(
         cosine=float(cosine),
         containment_a_in_b=_share(shared, len(a.shingles)),
@@ -78,6 +131,9 @@ def measure_pair(a: Features, b: Features, cosine: float, *, same_language: bool
         word_containment_b_in_a=_share(shared_words, len(b.content_words)),
         number_overlap=numbers,
         same_language=same_language,
+        order_agreement=agreement,
+        ordered_containment=ordered,
+        shared_quotations=shared_quotation_count(a, b),
     )
 
 

@@ -8,7 +8,7 @@ rewrite channel) and the numbers (facts that survive rewriting and translation).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,9 +16,27 @@ from .boilerplate import BoilerplateModel, strip_boilerplate
 from .normalize import NO_SPACE_SCRIPT, normalize_text, tokenize
 from .shingle import hash_tokens, shingle_hashes
 
-__all__ = ["Features", "FeatureConfig", "extract_features", "story_lines"]
+__all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
 
-_NUMBER = re.compile(r"^\d+$")
+# A number as written: digits with decimal or thousands separators ("19,267,000", "1.2").
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+
+
+def extract_numbers(text: str) -> frozenset[str]:
+    """The numbers of a normalised text, separators removed, single digits left out (too
+    common to tell stories apart); "1.2" and "12" stay distinct.
+
+    >>> sorted(extract_numbers("19,267,000 cwts, 1.2 billion, 3 days, 242 dead"))
+    ['1.2', '19267000', '242']
+    """
+    found = set()
+    for match in _NUMBER.finditer(text):
+        value = match.group()
+        if "," in value and "." not in value and all(len(g) == 3 for g in value.split(",")[1:]):
+            value = value.replace(",", "")
+        if len(value) >= 2:
+            found.add(value)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,9 @@ class FeatureConfig:
 
 @dataclass(frozen=True)
 class Features:
-    """Everything later steps need from one document (arrays are sorted unique ``uint64``)."""
+    """Everything later steps need from one document. Hash sets are sorted unique ``uint64``
+    arrays; ``content_sequence`` holds each content word once, in order of first appearance
+    (the order evidence: a translation or copy keeps the order of the facts)."""
 
     text: str
     tokens: tuple[str, ...]
@@ -51,6 +71,8 @@ class Features:
     shingles: np.ndarray
     content_words: np.ndarray
     numbers: frozenset[str]
+    content_sequence: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    quotations: tuple[np.ndarray, ...] = ()
 
     @property
     def length(self) -> int:
@@ -64,6 +86,23 @@ def story_lines(text: str) -> list[str]:
 
 
 _NO_SPACE_BIGRAM = re.compile(f"[{NO_SPACE_SCRIPT}]+")
+
+
+# Text inside double quotes (normalisation has already mapped curly quotes, guillemets and
+# corner brackets to ASCII "), at least three words long.
+_QUOTATION = re.compile(r'"([^"\n]{12,600})"')
+
+
+def _quotations(text: str, min_chars: int) -> tuple[np.ndarray, ...]:
+    """Content-word hash sets of each quotation: what a source said survives rewriting and
+    translation nearly word for word, and quoting the same long sentence is strong evidence
+    of copying from one text."""
+    quotes = []
+    for match in _QUOTATION.finditer(text):
+        words = [t for t in tokenize(match.group(1)) if _is_content(t, min_chars)]
+        if len(words) >= 2:
+            quotes.append(np.unique(hash_tokens(words)))
+    return tuple(quotes)
 
 
 def _is_content(token: str, min_chars: int) -> bool:
@@ -89,6 +128,8 @@ def extract_features(
         token_hashes=hashes,
         shingles=shingle_hashes(hashes, config.shingle_size),
         content_words=np.unique(np.array(content, dtype=np.uint64)),
-        numbers=frozenset(t for t in tokens if _NUMBER.match(t) and len(t) >= 2),
+        numbers=extract_numbers(clean),
+        content_sequence=np.array(list(dict.fromkeys(content)), dtype=np.uint64),
+        quotations=_quotations(clean, config.min_content_chars),
 
     )
