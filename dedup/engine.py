@@ -206,8 +206,14 @@ class Engine:
 
     # -- lineages -----------------------------------------------------------------------
     def relation_of(self, child_in_parent: PairEvidence, child: Node, parent: Node) -> Relation:
+        """Relation of ``child`` to ``parent`` (evidence seen from the child)."""
         same_source = bool(child.source) and child.source == parent.source
-        return derivation(child_in_parent, same_source=same_source, policy=self.config.policy)
+        same_day = (
+            child.published_at is not None
+            and parent.published_at is not None
+            and child.published_at.date() == parent.published_at.date()
+        )
+        return derivation(child_in_parent, same_source=same_source, same_day=same_day, policy=self.config.policy)
 
     def place(self, links: list[Link]) -> dict[str, Placement]:
         """Group documents by ``links`` and orient every lineage."""

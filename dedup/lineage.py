@@ -112,9 +112,10 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
 
 def _root_key(node: Node, containment_balance: float) -> tuple:
     """Sort key of root candidates: dated before undated, earliest first, then the document
-    that carries the most of the others, then the first seen."""
+    that carries the most of the others, then the smallest id (not the input position, so
+    the same corpus in another order gives the same lineages)."""
     dated = node.published_at is not None
-    return (not dated, node.published_at.timestamp() if dated else 0.0, -containment_balance, node.order)
+    return (not dated, node.published_at.timestamp() if dated else 0.0, -round(containment_balance, 9), node.id)
 
 
 def orient(
@@ -147,11 +148,11 @@ def orient(
             if child not in placed:
                 # Prefer parents that come before the child in time; among them the strongest.
                 before = rank[doc_id] <= rank[child]
-                heapq.heappush(frontier, (not before, -link.strength, nodes[child].order, child, doc_id, id(link), link))
+                heapq.heappush(frontier, (not before, -link.strength, child, doc_id, id(link), link))
 
     place(root)
     while frontier:
-        _, _, _, child, parent, _, link = heapq.heappop(frontier)
+        _, _, child, parent, _, link = heapq.heappop(frontier)
         if child in placed:
             continue
         relation = relation_of(link.seen_from(child), nodes[child], nodes[parent])

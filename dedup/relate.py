@@ -70,7 +70,7 @@ class LinkPolicy:
     min_shared_quotations: int = 2
     min_number_agreement: float = 0.5
     update_min_containment: float = 0.95
-    republication_min_containment: float = 0.5
+    republication_min_word_containment: float = 0.6
 
     def __post_init__(self) -> None:
         if self.min_shared_quotations < 1:
@@ -143,15 +143,23 @@ def derivation(
     child_in_parent: PairEvidence,
     *,
     same_source: bool = False,
+    same_day: bool = False,
     policy: LinkPolicy = DEFAULT_POLICY,
 ) -> Relation:
-    """Relation of a child to its parent, from evidence oriented as (a=child, b=parent)."""
+    """Relation of a child to its parent, from evidence oriented as (a=child, b=parent).
+
+    * another language: ``translation``;
+    * the same outlet, or the same text again on the same day: ``update`` (a wire files new
+      versions of its own copy within hours; a paper reprints it the next day);
+    * most of the child's content words come from the parent: ``republication``;
+    * otherwise the child kept part of the parent: ``partial``.
+    """
     if not child_in_parent.same_language:
         return Relation.TRANSLATION
-    if child_in_parent.min_containment >= policy.update_min_containment or (
-        same_source and child_in_parent.min_containment >= policy.republication_min_containment
-    ):
+    if same_source or (same_day and child_in_parent.min_containment >= policy.update_min_containment):
         return Relation.UPDATE
-    if child_in_parent.containment_a_in_b >= policy.republication_min_containment:
+    if child_in_parent.word_containment_a_in_b >= policy.republication_min_word_containment:
         return Relation.REPUBLICATION
     return Relation.PARTIAL
+
+
