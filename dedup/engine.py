@@ -12,7 +12,7 @@ decisions and orientation, so a document lands in the same lineage whichever doo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,11 +95,12 @@ class Engine:
         """The hashed term counts of one document (a one-row matrix)."""
         return self.tfidf.counts([features.token_hashes])
 
-    def _store(self, doc: Document) -> IndexedDocument:
+    def _store(self, doc: Document, features: Features | None = None) -> IndexedDocument:
         """Features and term statistics of ``doc``, without the candidate index."""
         if doc.id in self.documents:
             self.remove(doc.id)
-        features = self.features_of(doc)
+        if features is None:
+            features = self.features_of(doc)
         counts = self.counts_of(features)
         self.tfidf.add(counts)
         indexed = IndexedDocument(doc, features, counts, self._next_order)
@@ -116,16 +117,25 @@ class Engine:
         self._sketch_into_index(indexed)
         return indexed
 
-    def add_many(self, documents: Iterable[Document], progress: Progress = _no_progress) -> None:
-        """Index every document, reporting progress as ("index", done, total).
+    def add_many(
+        self,
+        documents: Iterable[Document],
+        progress: Progress = _no_progress,
+        features: Sequence[Features] | None = None,
+    ) -> None:
+        """Index every document, reporting progress as ("features"/"sketch", done, total).
 
         Term statistics of the whole batch are gathered before any document is sketched, so
         rarity-weighted channels see the same frequencies for the first document as the last.
+        ``features``, when given, are the documents' :meth:`features_of` computed elsewhere
+        (in worker processes), in the same order.
         """
         documents = list(documents)
+        if features is not None and len(features) != len(documents):
+            raise ValueError(f"got {len(features)} feature sets for {len(documents)} documents")
         stored = []
         for done, doc in enumerate(documents, start=1):
-            stored.append(self._store(doc))
+            stored.append(self._store(doc, None if features is None else features[done - 1]))
             if done % 1000 == 0 or done == len(documents):
                 progress("features", done, len(documents))
         for done, indexed in enumerate(stored, start=1):
