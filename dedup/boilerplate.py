@@ -50,14 +50,17 @@ class BoilerplateModel:
     """Per-source counts of normalised lines, to recognise lines an outlet repeats everywhere.
 
     A line is boilerplate for a source once it has been seen in at least ``min_documents``
-    documents of that source and in at least ``min_share`` of them. Only lines of at most
+    documents of that source and in at least ``min_share`` of them, and only once the source
+    has ``min_source_documents`` documents: among a handful of documents, a shared line is
+    more likely a shared story (versions of one dispatch) than the outlet's furniture. Only lines of at most
     ``max_line_chars`` characters are counted: a long paragraph repeated across documents is a
     republished story, which is exactly what must *not* be stripped.
     """
 
-    min_documents: int = 3
+    min_documents: int = 5
     min_share: float = 0.2
     max_line_chars: int = 200
+    min_source_documents: int = 20
     _line_counts: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     _documents: Counter[str] = field(default_factory=Counter)
 
@@ -73,8 +76,10 @@ class BoilerplateModel:
         """True when ``line`` recurs across enough documents of ``source``."""
         if not source or len(line) > self.max_line_chars:
             return False
-        seen = self._line_counts.get(source, Counter()).get(_line_key(line), 0)
         total = self._documents.get(source, 0)
+        if total < self.min_source_documents:
+            return False
+        seen = self._line_counts.get(source, Counter()).get(_line_key(line), 0)
         return seen >= self.min_documents and seen >= self.min_share * total
 
     def state(self) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from .document import Document, DocumentError, document_from_mapping
 
@@ -79,20 +79,23 @@ def read_corpus(source: str, warn: Warn | None = None) -> list[Document]:
 
     ``warn`` receives problems that do not stop the read (an impossible date)."""
     if source == "-":
-        return _checked(read_jsonl(sys.stdin, "<stdin>", warn), "<stdin>")
+        stdin = sys.stdin
+        # Read the bytes where there are any, so a line that is not UTF-8 is reported as such.
+        lines = _utf8_lines(stdin.buffer, "<stdin>") if hasattr(stdin, "buffer") else stdin
+        return _checked(read_jsonl(lines, "<stdin>", warn), "<stdin>")
     path = Path(source)
     if path.is_dir():
         return _checked(read_text_folder(path), str(path))
     if not path.exists():
         raise CorpusError(str(path), "no such file or folder")
-    return _checked(read_jsonl(_utf8_lines(path), str(path), warn), str(path))
-
-
-def _utf8_lines(path: Path) -> Iterator[str]:
-    """Yield the lines of ``path`` decoded as UTF-8, naming the line that is not."""
     with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as err:
-                raise CorpusError(f"{path}:{number}", f"not UTF-8 (byte {err.start} of the line)") from err
+        return _checked(read_jsonl(_utf8_lines(stream, str(path)), str(path), warn), str(path))
+
+
+def _utf8_lines(stream: IO[bytes], name: str) -> Iterator[str]:
+    """Yield the lines of a byte stream decoded as UTF-8, naming the line that is not."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            raise CorpusError(f"{name}:{number}", f"not UTF-8 (byte {err.start} of the line)") from err

@@ -10,7 +10,8 @@ from typing import Any, Callable, Mapping, Optional
 __all__ = ["Document", "DocumentError", "parse_timestamp", "document_from_mapping"]
 
 DEFAULT_MAX_TEXT_BYTES = 1_000_000
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DocumentError(ValueError):
@@ -41,6 +42,9 @@ class Document:
 
     def __post_init__(self) -> None:
         validate_document(self)
+        if self.published_at is not None and self.published_at.tzinfo is None:
+            # Naive times are UTC, as in parse_timestamp: ordering must not depend on the host.
+            object.__setattr__(self, "published_at", self.published_at.replace(tzinfo=timezone.utc))
 
 
 def validate_document(doc: Document, *, max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES) -> None:
@@ -49,12 +53,16 @@ def validate_document(doc: Document, *, max_text_bytes: int = DEFAULT_MAX_TEXT_B
         raise DocumentError("id", "must be a non-empty string")
     if not isinstance(doc.text, str) or not doc.text.strip():
         raise DocumentError("text", "must be a non-empty string")
-    if len(doc.text.encode("utf-8", "surrogatepass")) > max_text_bytes:
+    for name in ("id", "text", "title", "source", "url"):
+        value = getattr(doc, name)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise DocumentError(name, "is not valid Unicode (it holds a lone surrogate)")
+    if len(doc.text.encode("utf-8")) > max_text_bytes:
         raise DocumentError("text", f"is longer than the limit of {max_text_bytes} bytes")
     for name in ("title", "source", "language", "url"):
         if not isinstance(getattr(doc, name), str):
             raise DocumentError(name, "must be a string")
-    if doc.language and not _LANGUAGE.match(doc.language):
+    if doc.language and not _LANGUAGE.fullmatch(doc.language):
         raise DocumentError("language", f"{doc.language!r} is not an ISO 639 language code")
     if doc.published_at is not None and not isinstance(doc.published_at, datetime):
         raise DocumentError("published_at", "must be a datetime")
@@ -68,8 +76,13 @@ def parse_timestamp(value: str) -> datetime:
     >>> parse_timestamp("2024-11-29T10:15:00Z").isoformat()
     '2024-11-29T10:15:00+00:00'
     """
+    if not isinstance(value, str):
+        raise DocumentError("published_at", f"{value!r} is not an ISO 8601 date")
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"  # Python 3.10's fromisoformat does not read "Z"
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(text)
     except (ValueError, AttributeError) as err:
         raise DocumentError("published_at", f"{value!r} is not an ISO 8601 date") from err
     if parsed.tzinfo is None:

@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from .features import Features
+from .normalize import token_spans
 from .shingle import intersection_size
 
 __all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage"]
@@ -39,6 +40,8 @@ class PairEvidence:
     order_agreement: float = 0.0
     ordered_containment: float = 0.0
     shared_quotations: int = 0
+    embedding_cosine: float | None = None
+    name_overlap: float | None = None
 
     @property
     def max_containment(self) -> float:
@@ -65,6 +68,8 @@ class PairEvidence:
             order_agreement=self.order_agreement,
             ordered_containment=self.ordered_containment,
             shared_quotations=self.shared_quotations,
+            embedding_cosine=self.embedding_cosine,
+            name_overlap=self.name_overlap,
         )
 
 
@@ -115,13 +120,31 @@ def shared_quotation_count(a: Features, b: Features) -> int:
     return count
 
 
-def measure_pair(a: Features, b: Features, cosine: float, *, same_language: bool = True) -> PairEvidence:
+def _overlap(a: frozenset[str], b: frozenset[str], minimum: int = 2) -> float | None:
+    """Share of the smaller set found in the other; ``None`` when either has too few items."""
+    if len(a) < minimum or len(b) < minimum:
+        return None
+    return len(a & b) / min(len(a), len(b))
+
+
+def _name_stems(names: frozenset[str]) -> frozenset[str]:
+    """First four letters of each name: exonyms and inflections share them (Alep, Aleppo;
+    Syrie, Syria, Syrian; Putin, Putina)."""
+    return frozenset(name[:4] for name in names)
+
+
+def measure_pair(
+    a: Features,
+    b: Features,
+    cosine: float,
+    *,
+    same_language: bool = True,
+    embedding_cosine: float | None = None,
+) -> PairEvidence:
     """Exact containment both ways (shingles and content words) and number overlap."""
     shared = intersection_size(a.shingles, b.shingles)
     shared_words = intersection_size(a.content_words, b.content_words)
-    numbers = None
-    if len(a.numbers) >= 2 and len(b.numbers) >= 2:
-        numbers = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+    numbers = _overlap(a.numbers, b.numbers)
     agreement, ordered = order_evidence(a, b)
     return PairEvidence(
         cosine=float(cosine),
@@ -134,6 +157,8 @@ def measure_pair(a: Features, b: Features, cosine: float, *, same_language: bool
         order_agreement=agreement,
         ordered_containment=ordered,
         shared_quotations=shared_quotation_count(a, b),
+        embedding_cosine=embedding_cosine,
+        name_overlap=_overlap(_name_stems(a.names), _name_stems(b.names)),
     )
 
 
@@ -149,27 +174,13 @@ class Passage:
     tokens: int
 
 
-def _token_spans(text: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Character span of each token in ``text`` (tokens are found in order)."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for token in tokens:
-        start = text.find(token, cursor)
-        if start < 0:  # a no-space-script bigram overlapping its predecessor
-            start = max(cursor - 1, 0)
-        end = start + len(token)
-        spans.append((start, end))
-        cursor = end
-    return spans
-
-
 def shared_passages(a: Features, b: Features, *, min_tokens: int = 6, limit: int = 10) -> list[Passage]:
     """The longest runs of identical tokens in both texts, longest first (the evidence an
     editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying."""
     matcher = SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
     blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_tokens]
     blocks.sort(key=lambda m: m.size, reverse=True)
-    a_spans, b_spans = _token_spans(a.text, a.tokens), _token_spans(b.text, b.tokens)
+    a_spans, b_spans = token_spans(a.text), token_spans(b.text)
     return [
         Passage(
             a_start=a_spans[m.a][0],

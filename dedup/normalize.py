@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_text", "tokenize", "split_sentences", "NO_SPACE_SCRIPT"]
+__all__ = ["normalize_text", "tokenize", "token_spans", "split_sentences", "NO_SPACE_SCRIPT"]
 
 # Characters mapped to one ASCII form: typographic quotes, dashes and odd spaces vary between
 # copies of the same text (a CMS "smartens" quotes, a translator uses en dashes).
@@ -47,13 +47,16 @@ NO_SPACE_SCRIPT = (
     "\u1780-\u17ff"  # Khmer
     "\u1000-\u109f"  # Myanmar
 )
-_TOKEN = re.compile(rf"[{NO_SPACE_SCRIPT}]+|[^\W_{NO_SPACE_SCRIPT}]+")
+# Vowel signs and viramas of the Indic scripts are combining marks, not \w; they belong to
+# their word (Devanagari through Sinhala).
+_INDIC_MARKS = "\u0900-\u0dff"
+_TOKEN = re.compile(rf"[{NO_SPACE_SCRIPT}]+|(?:[^\W_{NO_SPACE_SCRIPT}]|[{_INDIC_MARKS}])+")
 # Arabic-script vowel marks and tatweel: optional in Urdu, Arabic and Persian writing, so one
 # word appears with and without them.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _NO_SPACE_RUN = re.compile(rf"[{NO_SPACE_SCRIPT}]+")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f\u06d4\u061f])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u061f])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
 
 
 # Every non-ASCII decimal digit (Arabic-Indic, Devanagari, full-width...) mapped to 0-9.
@@ -71,19 +74,21 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` character span in ``text`` of each token :func:`tokenize` returns."""
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        if end - start > 1 and _NO_SPACE_RUN.fullmatch(match.group()):
+            spans.extend((i, i + 2) for i in range(start, end - 1))
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def tokenize(text: str) -> list[str]:
     """Split normalised text into word tokens; runs of a no-space script become char bigrams."""
-    tokens: list[str] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if _NO_SPACE_RUN.fullmatch(token):
-            if len(token) == 1:
-                tokens.append(token)
-            else:
-                tokens.extend(token[i : i + 2] for i in range(len(token) - 1))
-        else:
-            tokens.append(token)
-    return tokens
+    return [text[start:end] for start, end in token_spans(text)]
 
 
 def split_sentences(text: str) -> list[str]:

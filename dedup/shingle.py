@@ -42,11 +42,11 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     """
     if n < 1:
         raise ValueError(f"shingle size must be at least 1, got {n}")
+    if n > len(_MIX):
+        raise ValueError(f"shingle size must be at most {len(_MIX)}, got {n}")
     if len(token_hashes) == 0:
         return np.empty(0, dtype=np.uint64)
     n = min(n, len(token_hashes))
-    if n > len(_MIX):
-        raise ValueError(f"shingle size must be at most {len(_MIX)}, got {n}")
     count = len(token_hashes) - n + 1
     combined = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):

@@ -275,11 +275,6 @@ def test_real_process_stdin(tmp_path, wire_text):
     assert b"lineage 1: wire (3 documents)" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (corpus.py read_corpus reads sys.stdin as text with the locale's error handler): "
-    "bytes that are not UTF-8 on stdin are not reported as such (crash or silent acceptance)",
-)
 def test_real_process_stdin_not_utf8():
     done = _run("batch", "-", stdin=b'{"id": "b", "text": "caf\xe9 au lait", "source": "s"}\n')
     assert done.returncode == 2

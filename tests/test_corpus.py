@@ -194,11 +194,6 @@ def test_seeds_folder_reads_five_documents():
     assert [d.id for d in docs] == sorted(d.id for d in docs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (document.py validate_document encodes with 'surrogatepass'): a JSON escape of a "
-    "lone surrogate passes the corpus check, then the job crashes with UnicodeEncodeError mid-run",
-)
 def test_lone_surrogate_is_refused_when_reading(write_jsonl):
     path = write_jsonl(['{"id": "a", "text": "\\ud800 hello", "source": "s"}'])
     with pytest.raises(CorpusError, match=re.escape(f"{path}:1")):

@@ -221,11 +221,6 @@ def test_document_from_mapping_good_date_does_not_call_callback():
     assert seen == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (document.py validate_document: _LANGUAGE.match with '$'): a trailing newline "
-    "passes the language check",
-)
 def test_language_with_trailing_newline_is_refused():
     with pytest.raises(DocumentError):
         Document(id="a", text="t", language="en\n")

@@ -226,11 +226,6 @@ def test_link_helpers():
     assert link.seen_from("b").containment_a_in_b == 0.3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (lineage.py orient heap key): equal-strength links are tie-broken by the parent's id "
-    "string, so a cut-down copy hangs from a sibling republication whose id sorts first",
-)
 def test_cut_down_copy_hangs_from_the_wire_when_the_sibling_link_is_as_strong():
     dates = {"wire": T0, "a-republished": T0 + timedelta(hours=1), "cut": T0 + timedelta(hours=2)}
     nodes = _nodes("wire", "a-republished", "cut", dates=dates)

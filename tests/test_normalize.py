@@ -120,19 +120,9 @@ def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (normalize.py _TOKEN): Indic vowel signs and viramas are not \\w, so Devanagari "
-    "words are cut into consonants and the signs dropped",
-)
 def test_tokenize_keeps_devanagari_words_whole():
     assert tokenize(normalize_text("हिन्दी भाषा")) == ["हिन्दी", "भाषा"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (normalize.py _SENTENCE_END): a full stop of Chinese/Japanese is never followed by "
-    "a space, so CJK text is never split into sentences",
-)
 def test_split_sentences_cjk():
     assert split_sentences("東京は晴れ。大阪は雨。") == ["東京は晴れ。", "大阪は雨。"]

@@ -120,11 +120,6 @@ def test_intersection_size_large_values():
     assert intersection_size(a, b) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (shingle.py shingle_hashes): n is clamped to the document length before the upper "
-    "bound is checked, so n=6 is accepted for a short document and refused for a long one",
-)
 def test_shingle_size_above_five_refused_for_short_documents_too():
     with pytest.raises(ValueError, match="shingle size must be at most 5"):
         shingle_hashes(hash_tokens(["a", "b"]), 6)
