@@ -10,6 +10,7 @@ placed before it, so a cut-down copy hangs from the wire text, not from a siblin
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ class Node:
     published_at: Optional[datetime]
     order: int
     source: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,19 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
     return list(components.values())
 
 
-def _root_key(node: Node, containment_balance: float) -> tuple:
-    """Sort key of root candidates: dated before undated, earliest first, then the document
-    that carries the most of the others, then the smallest id (not the input position, so
-    the same corpus in another order gives the same lineages)."""
+def _root_key(node: Node, containment_balance: float, language_count: int) -> tuple:
+    """Sort key of root candidates: dated before undated, earliest first; then the document
+    alone in its language (several renderings in one language of a text in another are
+    translations of it); then the document that carries the most of the others; then the
+    smallest id (not the input position, so a shuffled corpus gives the same lineages)."""
     dated = node.published_at is not None
-    return (not dated, node.published_at.timestamp() if dated else 0.0, -round(containment_balance, 9), node.id)
+    return (
+        not dated,
+        node.published_at.timestamp() if dated else 0.0,
+        language_count,
+        -round(containment_balance, 9),
+        node.id,
+    )
 
 
 def orient(
@@ -135,9 +144,11 @@ def orient(
         doc_id: sum(l.seen_from(doc_id).containment_b_in_a - l.seen_from(doc_id).containment_a_in_b for l in ls)
         for doc_id, ls in by_doc.items()
     }
-    root = min(nodes.values(), key=lambda n: _root_key(n, balance[n.id])).id
+    languages = Counter(n.language for n in nodes.values())
+    rank = {n.id: _root_key(n, balance[n.id], languages[n.language]) for n in nodes.values()}
+    root = min(nodes, key=rank.__getitem__)
+    root_language = nodes[root].language
     placements = [Placement(root, root, None, Relation.ORIGINAL if links else Relation.NONE, 0.0)]
-    rank = {n.id: _root_key(n, balance[n.id]) for n in nodes.values()}
     placed: set[str] = set()
     frontier: list[tuple] = []
 
@@ -146,13 +157,17 @@ def orient(
         for link in by_doc[doc_id]:
             child = link.other(doc_id)
             if child not in placed:
-                # Prefer parents that come before the child in time; among them the strongest.
+                # Prefer parents that come before the child; a document in another language than
+                # the original hangs from the original's language (translations are siblings
+                # under their source, not translations of each other); then the strongest.
                 before = rank[doc_id] <= rank[child]
-                heapq.heappush(frontier, (not before, -link.strength, child, doc_id, id(link), link))
+                direct = nodes[child].language == root_language or nodes[doc_id].language == root_language
+                # Equal strengths: the parent nearer the original (its root key ranks first).
+                heapq.heappush(frontier, (not before, not direct, -link.strength, rank[doc_id], child, doc_id, id(link), link))
 
     place(root)
     while frontier:
-        _, _, child, parent, _, link = heapq.heappop(frontier)
+        *_, child, parent, _, link = heapq.heappop(frontier)
         if child in placed:
             continue
         relation = relation_of(link.seen_from(child), nodes[child], nodes[parent])
