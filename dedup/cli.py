@@ -63,9 +63,13 @@ def _batch(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from server import serve
 
-    return serve(
-        args.data, args.host, args.port, workers=args.workers, grace=args.grace, max_text_bytes=args.max_text_bytes
-    )
+    try:
+        return serve(
+            args.data, args.host, args.port, workers=args.workers, grace=args.grace, max_text_bytes=args.max_text_bytes
+        )
+    except ValueError as err:
+        print(f"dedup: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _documents(path: str) -> list:
@@ -141,7 +145,7 @@ def _add_service_verbs(verbs: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 picks a free one, printed on start)")
     serve.add_argument("--workers", type=int, default=1, help="processes serving the port together (default 1)")
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight calls get to finish on SIGTERM")
-    serve.add_argument("--max-text-bytes", type=int, default=1_000_000, help="largest text accepted (default 1000000)")
+    serve.add_argument("--max-text-bytes", type=int, default=1_000_000, help="largest text accepted, at most the default 1000000")
     serve.set_defaults(handler=_serve)
     for name, help_text in (
         ("index", "index a .txt file, a folder of them, or a JSONL file on a server"),

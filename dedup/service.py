@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_document
@@ -60,11 +60,12 @@ __all__ = [
     "ScoreResult",
     "ScoredMatch",
     "SharedPassage",
+    "check_text_limit",
 ]
 
 DEFAULT_TOP_K = 10
 MAX_TOP_K = 1000
-_UNINDEXED_ORDER = 2**62  # a scored, unindexed document counts as the newest one seen
+_PROBE_PREFIX = "\x00score:"  # the id a scored document borrows while its own id is indexed
 
 StillWanted = Callable[[], bool]
 
@@ -243,15 +244,15 @@ def _observed_lines(engine: Engine, doc: Document) -> list[str]:
     return [line for line in story_lines(doc.text) if len(line) <= limit]
 
 
-@dataclass(frozen=True)
-class _Pending:
-    """A scored document that is not indexed, as :meth:`Engine.place` sees documents."""
-
-    document: Document
-    order: int
-
-    def node(self) -> Node:
-        return Node(self.document.id, self.document.published_at, self.order, self.document.source)
+def check_text_limit(max_text_bytes: int) -> int:
+    """Return ``max_text_bytes`` if it is a usable text limit: positive, and not above the
+    limit :class:`Document` itself enforces (raising it needs a change in dedup.document)."""
+    if not 0 < max_text_bytes <= DEFAULT_MAX_TEXT_BYTES:
+        raise ValueError(
+            f"max_text_bytes must be between 1 and {DEFAULT_MAX_TEXT_BYTES} (the limit Document itself "
+            f"enforces), got {max_text_bytes}"
+        )
+    return max_text_bytes
 
 
 def _apply(engine: Engine, event: Event) -> None:
@@ -293,8 +294,7 @@ class LineageIndex:
         shared: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if max_text_bytes <= 0:
-            raise ValueError(f"max_text_bytes must be positive, got {max_text_bytes}")
+        check_text_limit(max_text_bytes)
         self.store = store if store is not None else MemoryStore()
         self.config = config
         self.max_text_bytes = max_text_bytes
@@ -320,7 +320,8 @@ class LineageIndex:
             live = engine.documents
             graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
         self._engine, self._graph, self._seq = engine, graph, seq
-        self._current: dict[str, Placement] = {}
+        # doc id -> the placements of its whole component, until a write touches that component
+        self._current: dict[str, dict[str, Placement]] = {}
 
     def _catch_up(self) -> None:
         """Apply the writes other processes committed since ours (shared mode only); call
@@ -422,14 +423,33 @@ class LineageIndex:
         engine = self._engine
         created = doc.id not in engine.documents
         lines = _observed_lines(engine, doc)
-        self._current.clear()
         engine.boilerplate.observe(lines, doc.source)
         indexed = engine.add(doc)
         matches = engine.links_for(doc, indexed.features)
         links = [Link(doc.id, m.id, m.strength, m.evidence) for m in matches]
+        self._forget([doc.id, *(m.id for m in matches)])
         self._seq = self.store.put(doc, lines, source=doc.source, links=links)
         self._graph.replace(doc.id, links)
         return created, matches, indexed.features
+
+    def _forget(self, doc_ids: Iterable[str]) -> None:
+        """Drop the remembered placements of the components holding ``doc_ids`` (call before
+        the graph changes: those components are about to be regrouped)."""
+        for doc_id in doc_ids:
+            if doc_id in self._current:
+                for member in self._current[doc_id]:
+                    self._current.pop(member, None)
+
+    def add(self, doc: Document, *, still_wanted: StillWanted = _always) -> bool:
+        """Insert or replace ``doc`` like :meth:`index`, without working out its placement (bulk
+        loads: placing a document in a large lineage costs more than indexing it); return
+        whether it was created."""
+        self.check(doc)
+        with self._lock:
+            self._start(still_wanted)
+            with self._writing():
+                created, _, _ = self._index_locked(doc)
+            return created
 
     def delete(self, doc_id: str, *, still_wanted: StillWanted = _always) -> None:
         """Remove ``doc_id`` and its links; raise :class:`NotFoundError` for an unknown id."""
@@ -439,7 +459,7 @@ class LineageIndex:
             with self._writing():
                 if doc_id not in self._engine.documents:
                     raise NotFoundError("id", f"no document {doc_id!r}")
-                self._current.clear()
+                self._forget([doc_id])
                 self._seq = self.store.delete(doc_id)
                 self._engine.remove(doc_id)
                 self._graph.drop(doc_id)
@@ -463,11 +483,34 @@ class LineageIndex:
                     self._scored(query, features, matches[:limit], placements), placements[doc.id], created
                 )
             self._sync()
-            features = self._engine.features_of(doc)
-            matches = self._engine.links_for(doc, features)
-            pending = _Pending(doc, _UNINDEXED_ORDER)
-            placements = self._hypothetical_placements(pending, matches)
-            return ScoreResult(self._scored(pending.node(), features, matches[:limit], placements), placements[doc.id])
+            return self._score_unindexed(doc, limit)
+
+    def _score_unindexed(self, doc: Document, limit: int) -> ScoreResult:
+        """Score ``doc`` without keeping it: it is added to the engine for the time of the call
+        (so its features, language and links are exactly the ones indexing would give) under a
+        probe id when its own id is taken (the indexed version is then left out, as a
+        replacement would leave it), and removed before returning. Nothing is written."""
+        engine = self._engine
+        probe_id = doc.id
+        while probe_id in engine.documents:
+            probe_id = _PROBE_PREFIX + probe_id
+        probe = doc if probe_id == doc.id else replace(doc, id=probe_id)
+        try:
+            indexed = engine.add(probe)
+            matches = [m for m in engine.links_for(probe, indexed.features) if m.id != doc.id]
+            placements = self._hypothetical_placements(probe_id, matches, leave_out=doc.id)
+            scored = self._scored(indexed.node(), indexed.features, matches[:limit], placements)
+            placement = placements[probe_id]
+        finally:
+            try:
+                engine.remove(probe_id)
+            except BaseException:
+                self._reload()
+                raise
+        if probe_id != doc.id:
+            lineage_id = doc.id if placement.lineage_id == probe_id else placement.lineage_id
+            placement = replace(placement, id=doc.id, lineage_id=lineage_id)
+        return ScoreResult(scored, placement)
 
     def lineage(self, *, doc_id: str | None = None, lineage_id: str | None = None) -> LineageTree:
         """The whole lineage of document ``doc_id``, or the lineage whose id is ``lineage_id``."""
@@ -479,7 +522,7 @@ class LineageIndex:
             self._sync()
             if wanted not in self._engine.documents:
                 raise NotFoundError(field_name, f"no document {wanted!r}")
-            placements = self._placements(self._graph.component(wanted))
+            placements = self._component_placements(wanted)
             root = placements[wanted].lineage_id
             if lineage_id is not None and root != lineage_id:
                 raise NotFoundError("lineage_id", f"no lineage {lineage_id!r} (that document is in lineage {root!r})")
@@ -510,50 +553,66 @@ class LineageIndex:
             )
 
     # -- lineages -----------------------------------------------------------------------
-    def _placements(
-        self, members: Sequence[str], pending: _Pending | None = None, extra_links: Sequence[Link] = ()
-    ) -> dict[str, Placement]:
+    def _placements(self, members: Sequence[str], extra_links: Sequence[Link] = ()) -> dict[str, Placement]:
         """Group and orient the documents of one connected component of the link graph with
         :meth:`Engine.place` itself, on a view of the engine that holds only them (grouping and
         orientation only ever look inside a component), so lineages are decided exactly as the
-        batch job decides them. ``pending`` is a document scored but not indexed."""
+        batch job decides them. ``extra_links`` are links not in the graph (a scored document's)."""
         docs = self._engine.documents
         inside = sorted((m for m in set(members) if m in docs), key=lambda m: docs[m].order)
-        view_documents: dict[str, object] = {m: docs[m] for m in inside}
-        if pending is not None:
-            view_documents[pending.document.id] = pending
+        view_documents = {m: docs[m] for m in inside}
         links = [x for x in self._graph.links_within(inside) if x.a in view_documents and x.b in view_documents]
         view = copy.copy(self._engine)
         view.documents = view_documents  # type: ignore[assignment]
         return view.place(links + list(extra_links))
 
-    def _placement_of(self, doc_id: str) -> Placement:
-        """Where ``doc_id`` sits now; remembered for its whole component until the next write
-        (scoring asks for the lineage of each match, and reads far outnumber writes)."""
-        placement = self._current.get(doc_id)
-        if placement is None:
-            self._current.update(self._placements(self._graph.component(doc_id)))
-            placement = self._current[doc_id]
-        return placement
+    def _component_placements(self, doc_id: str) -> dict[str, Placement]:
+        """Placements of every document of ``doc_id``'s component, remembered until a write
+        touches the component (reads far outnumber writes, and placing is the costly part)."""
+        placements = self._current.get(doc_id)
+        if placements is None:
+            placements = self._placements(self._graph.component(doc_id))
+            for member in placements:
+                self._current[member] = placements
+        return placements
 
-    def _hypothetical_placements(self, pending: _Pending, matches: Sequence[Match]) -> dict[str, Placement]:
-        """Placements of the component the ``pending`` document would join if it were indexed
-        (replacing any document with its id), without changing anything."""
-        members: list[str] = []
-        seen: set[str] = set()
+    def _placement_of(self, doc_id: str) -> Placement:
+        return self._component_placements(doc_id)[doc_id]
+
+    def _lineage_members(self, doc_id: str) -> list[str]:
+        """The documents of ``doc_id``'s current lineage."""
+        placements = self._component_placements(doc_id)
+        lineage_id = placements[doc_id].lineage_id
+        return [m for m, p in placements.items() if p.lineage_id == lineage_id]
+
+    def _hypothetical_placements(
+        self, probe_id: str, matches: Sequence[Match], *, leave_out: str
+    ) -> dict[str, Placement]:
+        """Placements of the lineage the document ``probe_id`` (in the engine, not in the link
+        graph) would join if it were indexed, without changing anything: :meth:`Engine.place`
+        over it and the current lineages of its matches (``leave_out``: the indexed version it
+        would replace).
+
+        This is the batch decision as long as the newcomer does not also regroup documents
+        outside those lineages, which the guarded grouping can do in rare chains (a weak link
+        that no longer finds a lone document); indexing it (``index: true``, ``Index``) always
+        decides over the whole connected component. Grouping the whole component for every
+        score would cost seconds in a component of a thousand documents."""
+        members: list[str] = [probe_id]
+        seen: set[str] = {probe_id, leave_out}
         for match in matches:
             if match.id not in seen:
-                component = self._graph.component(match.id, without=pending.document.id)
-                seen.update(component)
-                members.extend(component)
-        links = [Link(pending.document.id, m.id, m.strength, m.evidence) for m in matches]
-        return self._placements([m for m in members if m != pending.document.id], pending, links)
+                lineage = [m for m in self._lineage_members(match.id) if m not in seen]
+                seen.update(lineage)
+                members.extend(lineage)
+        links = [Link(probe_id, m.id, m.strength, m.evidence) for m in matches]
+        return self._placements(members, links)
 
     def _lineage_counts(self) -> tuple[int, int]:
         """(lineages of two documents or more, documents in them)."""
         lineages = grouped = 0
         for component in self._graph.components():
-            sizes = Counter(p.lineage_id for p in self._placements(component).values())
+            sizes = Counter(p.lineage_id for p in self._component_placements(component[0]).values())
             lineages += sum(1 for n in sizes.values() if n > 1)
             grouped += sum(n for n in sizes.values() if n > 1)
         return lineages, grouped

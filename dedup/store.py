@@ -2,11 +2,12 @@
 needed to rebuild the in-memory engine exactly.
 
 The engine itself (sketches, TF-IDF counts, features) is never stored: it is re-derived from the
-stored text on start-up. What cannot be re-derived from the live documents alone is the
-boilerplate model, which also learned from documents since deleted or replaced; so every
-``put`` appends an *event* with the lines the model observed, and :func:`replay` order is the
-event order. Links are stored as decided, with their evidence, so a restart gives back the same
-lineages without recomputing a single pair.
+stored text on start-up, by replaying every write in commit order. What a document's features
+and sketches are depends on what the index held when it arrived (the boilerplate learned so far,
+the term statistics), including documents since deleted or replaced; so every ``put`` appends
+an *event* with the lines the boilerplate model observed, and a replaced or deleted version is
+archived with the event that indexed it. Links are stored as decided, with their evidence, so a
+restart gives back the same lineages without recomputing a single pair.
 
 :class:`Store` is the one interface; :class:`MemoryStore` is the default (tests, scripts) and
 :class:`SQLiteStore` the embedded persistent one (``dedup serve --data DIR``). A shared backend
@@ -44,8 +45,8 @@ DELETE = "delete"
 
 @dataclass(frozen=True)
 class Event:
-    """One write, in commit order: an ``index`` (with the boilerplate lines it observed, and the
-    document when this is still its live version) or a ``delete``."""
+    """One write, in commit order: an ``index`` (with the boilerplate lines it observed and the
+    version of the document it indexed, even if since replaced or deleted) or a ``delete``."""
 
     seq: int
     kind: str
@@ -72,7 +73,9 @@ class Store(ABC):
 
     @abstractmethod
     def events(self, after: int = 0) -> Iterator[Event]:
-        """Events with ``seq > after`` in order; ``document`` is set on the live version's event."""
+        """Events with ``seq > after`` in order, each ``index`` with the version it indexed:
+        replaying them all repeats the engine's history exactly (term statistics at the time
+        each document was sketched included)."""
 
     @abstractmethod
     def links(self) -> Iterator[Link]:
@@ -115,7 +118,7 @@ class MemoryStore(Store):
 
     def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
         seq = len(self._events) + 1
-        self._events.append(Event(seq, INDEX, doc.id, source, tuple(lines)))
+        self._events.append(Event(seq, INDEX, doc.id, source, tuple(lines), doc))
         self._live[doc.id] = (seq, doc)
         self._drop_links(doc.id)
         for link in links:
@@ -134,11 +137,7 @@ class MemoryStore(Store):
             del self._links[key]
 
     def events(self, after: int = 0) -> Iterator[Event]:
-        for event in self._events[after:]:
-            live = self._live.get(event.doc_id)
-            if event.kind == INDEX and live is not None and live[0] == event.seq:
-                event = Event(event.seq, event.kind, event.doc_id, event.source, event.lines, live[1])
-            yield event
+        return iter(self._events[after:])
 
     def links(self) -> Iterator[Link]:
         return iter(list(self._links.values()))
@@ -159,7 +158,8 @@ CREATE TABLE IF NOT EXISTS events (
     kind TEXT NOT NULL CHECK (kind IN ('index', 'delete')),
     doc_id TEXT NOT NULL,
     source TEXT NOT NULL DEFAULT '',
-    lines TEXT
+    lines TEXT,
+    archived TEXT  -- the indexed version as JSON, once it is no longer the live one
 );
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -273,6 +273,7 @@ class SQLiteStore(Store):
     def put(self, doc: Document, lines: Sequence[str], *, source: str, links: Sequence[Link]) -> int:
         with self.transaction(write=True):
             cursor = self._db.cursor()
+            self._archive(cursor, doc.id)
             cursor.execute(
                 "INSERT INTO events (kind, doc_id, source, lines) VALUES (?, ?, ?, ?)",
                 (INDEX, doc.id, source, json.dumps(list(lines), ensure_ascii=False) if lines else None),
@@ -285,29 +286,45 @@ class SQLiteStore(Store):
             )
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc.id, doc.id))
             cursor.executemany(
-                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [_link_row(link) for link in links]
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_link_row(link) for link in links],
             )
             return seq
 
     def delete(self, doc_id: str) -> int:
         with self.transaction(write=True):
             cursor = self._db.cursor()
+            self._archive(cursor, doc_id)
             cursor.execute("INSERT INTO events (kind, doc_id) VALUES (?, ?)", (DELETE, doc_id))
             seq = int(cursor.lastrowid)
             cursor.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc_id, doc_id))
             return seq
 
+    @staticmethod
+    def _archive(cursor: sqlite3.Cursor, doc_id: str) -> None:
+        """Keep the live version of ``doc_id`` (about to be replaced or deleted) with the event
+        that indexed it, so a replay can repeat its time in the index."""
+        row = cursor.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is not None:
+            archived = json.dumps(dict(zip((c.strip() for c in _DOC_COLUMNS.split(",")), row)), ensure_ascii=False)
+            cursor.execute("UPDATE events SET archived = ? WHERE seq = ?", (archived, row[1]))
+
     def events(self, after: int = 0) -> Iterator[Event]:
         rows = self._db.execute(
-            f"""SELECT e.seq, e.kind, e.doc_id, e.source, e.lines, {_JOINED_DOC_COLUMNS}
+            f"""SELECT e.seq, e.kind, e.doc_id, e.source, e.lines, e.archived, {_JOINED_DOC_COLUMNS}
                 FROM events e LEFT JOIN documents d ON d.id = e.doc_id AND d.seq = e.seq
                 WHERE e.seq > ? ORDER BY e.seq""",
             (after,),
         )
         for row in rows:
-            seq, kind, doc_id, source, lines = row[:5]
-            document = _row_document(row[5:]) if row[5] is not None else None
+            seq, kind, doc_id, source, lines, archived = row[:6]
+            if row[6] is not None:
+                document: Document | None = _row_document(row[6:])
+            elif archived:
+                document = _row_document(tuple(json.loads(archived).values()))
+            else:
+                document = None
             yield Event(seq, kind, doc_id, source or "", tuple(json.loads(lines)) if lines else (), document)
 
     def links(self) -> Iterator[Link]:

@@ -20,7 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from dedup.document import DEFAULT_MAX_TEXT_BYTES
-from dedup.service import LineageIndex
+from dedup.service import LineageIndex, check_text_limit
 from dedup.store import SQLiteStore, Store, open_store
 
 from ._proto.dedup.v1 import syndication_pb2 as pb
@@ -93,6 +93,7 @@ def create_server(
 
     ``shared``: one of several processes serving one port (``SO_REUSEPORT``) and one store;
     each sees the others' writes (:class:`dedup.service.LineageIndex` ``shared``)."""
+    check_text_limit(max_text_bytes)  # before anything is opened
     index = LineageIndex(
         store if store is not None else open_store(data_dir), max_text_bytes=max_text_bytes, shared=shared
     )
@@ -158,6 +159,7 @@ def serve(
     that many processes serve the port together (scoring is CPU-bound Python)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    check_text_limit(max_text_bytes)
     if workers > 1:
         return _serve_processes(
             data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, out=out

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import grpc
 
-from dedup.document import DocumentError
+from dedup.document import Document, DocumentError
 from dedup.service import LineageIndex
 
 from . import convert
@@ -28,7 +28,7 @@ def still_wanted(context: grpc.ServicerContext) -> Callable[[], bool]:
     return check
 
 
-def _document(request: pb.IndexRequest | pb.ScoreRequest | pb.IndexStreamRequest, index: LineageIndex):
+def _document(request: pb.IndexRequest | pb.ScoreRequest | pb.IndexStreamRequest, index: LineageIndex) -> Document:
     """The request's document, converted and checked (errors name ``document.<field>``)."""
     if not request.HasField("document"):
         raise DocumentError("document", "is required")
@@ -65,7 +65,7 @@ class SyndicationServicer(pb_grpc.SyndicationServicer):
                 summary.rejected += 1
                 summary.rejections.add(id=request.document.id, position=position, field=err.field, reason=err.reason)
                 continue
-            if self.index.index(doc, still_wanted=wanted).created:
+            if self.index.add(doc, still_wanted=wanted):
                 summary.created += 1
             else:
                 summary.replaced += 1

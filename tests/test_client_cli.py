@@ -200,3 +200,8 @@ def test_a_node_grpc_js_client_can_index_and_score(running, seeds):
     assert answer["index"]["created"] is True
     assert seeds[0].id in answer["score"]["matches"]
     assert answer["badRequest"]["code"] == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
+def test_cli_serve_refuses_a_text_limit_above_what_documents_allow(tmp_path, capsys):
+    assert main(["serve", "--data", str(tmp_path / "d"), "--port", "0", "--max-text-bytes", "2000000"]) == 2
+    assert "max_text_bytes" in capsys.readouterr().err
