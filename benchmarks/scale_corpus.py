@@ -33,10 +33,10 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REUTERS = ROOT.parent / "shared" / "bench" / "reuters21578.jsonl"
@@ -51,12 +51,8 @@ _PARAGRAPH = re.compile(r"\n(?=[ \t]{2,}\S)|\n[ \t]*\n")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
-_PLACES = (
-    "Springfield Riverton Fairview Kingsport Lakeside Oakridge Westbury Northgate Ashford Brookfield "
-    "Clearwater Dunmore Eastwick Glenwood Harbour Ironbridge Juniper Kelso Lindale Marston Newport "
-    "Oldham Pinecrest Queensbury Redhill Stanton Thornbury Upton Valemount Whitby Yarrow Zenith"
-).split()
-_TITLES = "Herald Gazette Tribune Courier Post Times Chronicle Observer Ledger Journal Daily Monitor".split()
+_PLACES = ["Springfield", "Riverton", "Fairview", "Kingsport", "Lakeside", "Oakridge", "Westbury", "Northgate", "Ashford", "Brookfield", "Clearwater", "Dunmore", "Eastwick", "Glenwood", "Harbour", "Ironbridge", "Juniper", "Kelso", "Lindale", "Marston", "Newport", "Oldham", "Pinecrest", "Queensbury", "Redhill", "Stanton", "Thornbury", "Upton", "Valemount", "Whitby", "Yarrow", "Zenith"]
+_TITLES = ["Herald", "Gazette", "Tribune", "Courier", "Post", "Times", "Chronicle", "Observer", "Ledger", "Journal", "Daily", "Monitor"]
 _SECTIONS = ("Business", "Markets", "World", "Economy", "Companies", "Commodities", "Finance")
 _FOOTERS = (
     "Sign up for our newsletter to get the day's top stories in your inbox.",
@@ -75,7 +71,7 @@ _UPDATE_PARAGRAPHS = (
     "The statement added that about {n} pct of the output was destined for export markets.",
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-_MONTHS = {m: k for k, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_MONTHS = {m: k for k, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
 
 
 @dataclass(frozen=True)
@@ -94,7 +90,7 @@ class Planned:
 
     id: str
     lineage: str
-    parent: Optional[str]
+    parent: str | None
     edit: str
     outlet: int
     published_at: datetime
@@ -112,7 +108,7 @@ def outlets(count: int, rng: random.Random) -> list[Outlet]:
     return made
 
 
-def parse_reuters_date(raw: str) -> Optional[datetime]:
+def parse_reuters_date(raw: str) -> datetime | None:
     """``26-FEB-1987 15:01:01.79`` as a UTC datetime (None when it does not parse).
 
     >>> parse_reuters_date("26-FEB-1987 15:01:01.79").isoformat()

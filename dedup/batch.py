@@ -1,27 +1,116 @@
-"""The batch deduplication job: index a whole corpus, then resolve every lineage."""
+"""The batch deduplication job: index a whole corpus, then resolve every lineage.
+
+The two costliest steps that need no shared state, the features of each document and the
+evidence of each candidate pair, run in worker processes. Workers are forked once the state
+they read is complete (the boilerplate model for features, the whole index for evidence), so
+they inherit it instead of receiving it, and each returns exactly what one process would have
+computed: the placements do not depend on the number of workers.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from typing import Sequence
 
 from .document import Document
 from .engine import Engine, EngineConfig, Progress, _no_progress
+from .evidence import PairEvidence
+from .features import Features
 from .lineage import Placement
 
-__all__ = ["run_batch"]
+__all__ = ["run_batch", "default_workers"]
+
+#: Below this many documents (or pairs) one process is faster than starting workers.
+PARALLEL_MIN_ITEMS = 200
+
+# What forked workers read: set in the parent just before the pool is forked.
+_shared: dict[str, object] = {}
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _chunks(total: int, workers: int) -> list[tuple[int, int]]:
+    """``[start, end)`` bounds: a few chunks per worker, so a slow one does not hold the rest up."""
+    size = max(1, -(-total // (workers * 4)))
+    return [(start, min(total, start + size)) for start in range(0, total, size)]
+
+
+def _features_chunk(bounds: tuple[int, int]) -> list[Features]:
+    engine: Engine = _shared["engine"]  # type: ignore[assignment]
+    documents: Sequence[Document] = _shared["documents"]  # type: ignore[assignment]
+    return [engine.features_of(doc) for doc in documents[bounds[0] : bounds[1]]]
+
+
+def _evidence_chunk(bounds: tuple[int, int]) -> list[PairEvidence]:
+    engine: Engine = _shared["engine"]  # type: ignore[assignment]
+    pairs: list[tuple[str, str]] = _shared["pairs"]  # type: ignore[assignment]
+    args, kwargs = _shared["arguments"]  # type: ignore[misc]
+    return Engine.pair_evidence(engine, pairs[bounds[0] : bounds[1]], *args, **kwargs)
+
+
+def _in_workers(work, total: int, workers: int, shared: dict[str, object], progress: Progress, stage: str) -> list:  # type: ignore[no-untyped-def]
+    """Run ``work`` over chunks of ``range(total)`` in forked workers, results in order."""
+    _shared.update(shared)
+    try:
+        results: list = []
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for (start, end), chunk in zip(_chunks(total, workers), pool.imap(work, _chunks(total, workers))):
+                results.extend(chunk)
+                progress(stage, end, total)
+        return results
+    finally:
+        _shared.clear()
+
+
+class _ParallelEngine(Engine):
+    """An engine whose pair evidence is measured by forked workers, chunk by chunk."""
+
+    workers: int = 1
+    progress: Progress = staticmethod(_no_progress)
+
+    def pair_evidence(self, pairs: list[tuple[str, str]], *args, **kwargs) -> list[PairEvidence]:  # type: ignore[no-untyped-def]
+        """:meth:`Engine.pair_evidence`, chunks of ``pairs`` in workers (further arguments,
+        such as per-pair hints, are inherited by the workers as they are)."""
+        if self.workers < 2 or len(pairs) < PARALLEL_MIN_ITEMS:
+            return super().pair_evidence(pairs, *args, **kwargs)
+        shared = {"engine": self, "pairs": pairs, "arguments": (args, kwargs)}
+        return _in_workers(_evidence_chunk, len(pairs), self.workers, shared, self.progress, "evidence")
 
 
 def run_batch(
     documents: Sequence[Document],
     config: EngineConfig = EngineConfig(),
     progress: Progress = _no_progress,
+    *,
+    workers: int | None = None,
 ) -> dict[str, Placement]:
     """Place every document of ``documents`` in its lineage.
 
     Boilerplate is learned from the whole corpus first, so the first document of an outlet is
-    cleaned as well as its last.
+    cleaned as well as its last. ``workers`` processes (default: one per core) compute the
+    features and the pair evidence where the platform can fork; the result is the same for
+    any number of workers.
     """
-    engine = Engine(config)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if not _can_fork():
+        workers = 1
+    engine = _ParallelEngine(config)
+    engine.workers = workers
+    engine.progress = progress
     engine.learn_boilerplate(documents)
-    engine.add_many(documents, progress)
+    features = None
+    if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS:
+        shared = {"engine": engine, "documents": documents}
+        features = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
+    engine.add_many(documents, progress, features=features)
     return engine.resolve(progress)

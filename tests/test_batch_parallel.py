@@ -1,0 +1,97 @@
+"""The batch job spread over worker processes places every document as one process does."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dedup.batch import _can_fork, _chunks, run_batch
+from dedup.corpus import read_corpus
+from dedup.document import Document
+
+from .conftest import SEEDS, WIRE
+
+_MORE_WORDS = """
+the government said on monday that talks with the union over pay and pensions would resume next week after
+workers at the port walked out for a second day, leaving ships waiting offshore and exporters counting losses
+prices of wheat and maize rose sharply in chicago as traders weighed the drought in argentina and brazil
+the central bank kept its main interest rate unchanged and warned that inflation could stay high this year
+police arrested three men in connection with the robbery of a jewellery shop in the city centre on friday
+the company reported a net profit of million dollars for the quarter, up from a year earlier, on strong sales
+officials from both countries met in geneva to discuss a ceasefire, but no agreement was reached by evening
+"""
+
+
+def _synthetic(stories: int = 60, seed: int = 5) -> list[Document]:
+    """Wire stories with outlet copies, cuts and updates, and stories no one picked up (about 300 documents)."""
+    rng = random.Random(seed)
+    # English words, so that every document is identified as English (one language: no
+    # translation channel, whose embeddings would make this test slow).
+    vocabulary = sorted(set(re.findall(r"[a-z]+", WIRE.lower() + " " + _MORE_WORDS)))
+    start = datetime(2024, 11, 29, 6, tzinfo=timezone.utc)
+    documents = []
+    for s in range(stories):
+        paragraphs = [
+            " ".join(rng.choice(vocabulary) for _ in range(rng.randint(20, 35))) + f" {rng.randint(10, 999)}."
+            for _ in range(rng.randint(3, 6))
+        ]
+        when = start + timedelta(hours=s)
+        documents.append(Document(id=f"wire-{s}", text="\n".join(paragraphs), source="wire", published_at=when))
+        for c in range(rng.randint(0, 8)):
+            outlet = f"outlet{rng.randrange(12)}"
+            kind = rng.choice(["copy", "cut", "update"])
+            body = list(paragraphs)
+            if kind == "cut":
+                keep = max(1, len(body) // 2)
+                first = rng.randrange(len(body) - keep + 1)
+                body = body[first : first + keep]
+            elif kind == "update":
+                body = body + [" ".join(rng.choice(vocabulary) for _ in range(20)) + "."]
+            lines = [f"{outlet.upper()} NEWS", *body, f"Sign up for the {outlet} newsletter."]
+            documents.append(
+                Document(
+                    id=f"wire-{s}.{c}",
+                    text="\n".join(lines),
+                    source="wire" if kind == "update" else outlet,
+                    published_at=when + timedelta(minutes=10 + 7 * c),
+                )
+            )
+    return documents
+
+
+def test_chunks_cover_every_item_once() -> None:
+    for total in (1, 7, 200, 1001):
+        bounds = _chunks(total, 2)
+        assert bounds[0][0] == 0 and bounds[-1][1] == total
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        run_batch([Document(id="a", text="one text")], workers=0)
+
+
+needs_fork = pytest.mark.skipif(not _can_fork(), reason="worker processes are forked; this platform cannot fork")
+
+
+@needs_fork
+def test_two_workers_place_every_document_as_one_process() -> None:
+    documents = _synthetic()
+    assert len(documents) >= 200  # enough for both parallel steps to run in workers
+    one = run_batch(documents, workers=1)
+    two = run_batch(documents, workers=2)
+    assert one == two
+    assert len({p.lineage_id for p in one.values()}) < len(documents) / 2  # lineages were found
+
+
+@needs_fork
+def test_two_workers_place_the_seeds_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Five documents in several languages: workers even for so few, to cover translations.
+    monkeypatch.setattr("dedup.batch.PARALLEL_MIN_ITEMS", 1)
+    seeds = read_corpus(str(SEEDS))
+    one = run_batch(seeds, workers=1)
+    assert run_batch(seeds, workers=2) == one
+    assert len({p.lineage_id for p in one.values()}) == 1
