@@ -48,7 +48,7 @@ def _warn(message: str) -> None:
 def _batch(args: argparse.Namespace) -> int:
     documents = read_corpus(args.corpus, warn=_ignore if args.quiet else _warn)
     progress = _Progress(enabled=not args.quiet and len(documents) >= 1000)
-    placements = run_batch(documents, progress=progress)
+    placements = run_batch(documents, progress=progress, workers=args.workers)
     if args.out:
         write_jsonl_atomic(placement_rows(documents, placements), args.out)
         lineages = len({p.lineage_id for p in placements.values()})
@@ -170,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", help="write one JSON row per document here (atomically) instead of printing the tree")
     batch.add_argument("--all", action="store_true", help="in the printed tree, also list documents that joined no lineage")
     batch.add_argument("--quiet", action="store_true", help="no progress or summary on standard error")
+    batch.add_argument("--workers", type=int, default=None, help="processes computing features and evidence (default: one per core); the output is the same for any number")
     batch.set_defaults(handler=_batch)
     _add_service_verbs(verbs)
     return parser
