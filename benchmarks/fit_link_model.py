@@ -59,14 +59,14 @@ def main() -> int:
     engine.add_many(documents)
     known = lambda a, b: gold[a]["lineage"] and gold[b]["lineage"]  # noqa: E731
     pairs = [(a, b) for a, b in engine.candidate_pairs() if known(a, b)]
-    lead_cosines = {p: c for p, c in engine.translation_pairs().items() if known(*p)}
+    leads = {p: c for p, c in engine.translation_pairs().items() if known(*p)}
     if args.embedding_cache:
         embedder.save()
     seen = set(pairs)
-    pairs += [p for p in lead_cosines if p not in seen]
+    pairs += [p for p in leads if p not in seen]
     lexical: tuple[list, list] = ([], [])
     translation: tuple[list, list] = ([], [])
-    for (a, b), ev in zip(pairs, engine.pair_evidence(pairs, lead_cosines)):
+    for (a, b), ev in zip(pairs, engine.pair_evidence(pairs, leads)):
         same = gold[a]["lineage"] == gold[b]["lineage"]
         if ev.same_language:
             vector = evidence_vector(ev, engine.documents[a].features.length, engine.documents[b].features.length)

@@ -220,21 +220,47 @@ class Engine:
             sims.append(np.take_along_axis(similarity, top, axis=1))
         return np.vstack(rows), np.vstack(sims)
 
-    def translation_pairs(self, progress: Progress = _no_progress) -> dict[tuple[str, str], float]:
+    def translation_pairs(self, progress: Progress = _no_progress) -> dict[tuple[str, str], tuple[float, int]]:
         """Pairs of indexed documents in different languages whose leads embed close together,
-        with their embedding cosine (batch mode; empty for a one-language index)."""
+        each with its lead cosine and lead rank (batch mode; empty for a one-language index).
+
+        The lead rank of a pair is the worse of two ranks: where ``b`` stands among the
+        documents of ``b``'s language nearest to ``a``, and where ``a`` stands among those of
+        ``a``'s language nearest to ``b`` (0 = nearest). A translation and its source are
+        near the top of each other's lists; a report on the same topic rarely is.
+        """
         if not self._multilingual():
             return {}
         self.ensure_vectors(progress)
         ids, vectors, languages = self._vector_matrix()
         top, sims = self._nearest_other_language(vectors, languages, languages)
-        pairs: dict[tuple[str, str], float] = {}
+        found: dict[tuple[int, int], float] = {}
         for k, (neighbours, cosines) in enumerate(zip(top, sims)):
             for j, cosine in zip(neighbours.tolist(), cosines.tolist()):
                 if cosine >= self.config.min_lead_similarity and j != k:
-                    pair = (ids[k], ids[j]) if k < j else (ids[j], ids[k])
-                    pairs[pair] = cosine
-        return pairs
+                    found[(min(k, j), max(k, j))] = cosine
+        ranks = self._lead_ranks(vectors, languages, list(found))
+        progress("translation candidates", len(found), len(found))
+        return {(ids[k], ids[j]): (found[(k, j)], ranks[(k, j)]) for k, j in found}
+
+    @staticmethod
+    def _lead_ranks(vectors: np.ndarray, languages: np.ndarray, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        """The lead rank (see :meth:`translation_pairs`) of each pair of row indexes."""
+        by_row: dict[int, list[int]] = {}
+        for k, j in pairs:
+            by_row.setdefault(k, []).append(j)
+            by_row.setdefault(j, []).append(k)
+        masks = {language: languages == language for language in set(languages.tolist())}
+        directed: dict[tuple[int, int], int] = {}
+        rows = sorted(by_row)
+        for start in range(0, len(rows), 256):
+            chunk = rows[start : start + 256]
+            similarity = vectors[chunk] @ vectors.T
+            for row, k in enumerate(chunk):
+                for j in by_row[k]:
+                    same_language = masks[languages[j]]
+                    directed[(k, j)] = int(np.count_nonzero(similarity[row, same_language] > similarity[row, j]))
+        return {(k, j): max(directed[(k, j)], directed[(j, k)]) for k, j in pairs}
 
     def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
         """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
@@ -243,18 +269,13 @@ class Engine:
         indexed = self.documents.get(doc.id)
         language = indexed.language if indexed is not None and indexed.document is doc else self.language_of(doc)
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
-        lead_cosines: dict[str, float] = {}
+        leads: dict[str, tuple[float, int]] = {}
         if self.config.embedder is not None and any(
             d.language and d.language != language for d in self.documents.values()
         ):
-            self.ensure_vectors()
-            vector = indexed.vector if indexed is not None and indexed.vector is not None else self._embed([doc.text])[0]
-            ids, _, languages = self._vector_matrix()
-            top, sims = self._nearest_other_language(vector[None, :], np.array([language]), languages)
-            for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
-                if cosine >= self.config.min_lead_similarity:
-                    lead_cosines[ids[j]] = cosine
-                    proposed.setdefault(ids[j], set()).add("translation")
+            leads = self._translation_candidates(doc, language, indexed)
+            for other_id in leads:
+                proposed.setdefault(other_id, set()).add("translation")
         proposed.pop(doc.id, None)
         if not proposed:
             return []
@@ -269,13 +290,37 @@ class Engine:
                 other.features,
                 cosine,
                 same_language=self._same_language(language, other.language),
-                embedding_cosine=lead_cosines.get(other_id),
+                embedding_cosine=leads[other_id][0] if other_id in leads else None,
+                lead_rank=leads[other_id][1] if other_id in leads else None,
             )
             strength = link_strength(evidence, features.length, other.features.length, self.config.policy)
             if strength > 0:
                 matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
+
+    def _translation_candidates(
+        self, doc: Document, language: str, indexed: IndexedDocument | None
+    ) -> dict[str, tuple[float, int]]:
+        """Indexed documents in other languages whose leads embed close to ``doc``'s, with the
+        lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch."""
+        self.ensure_vectors()
+        vector = indexed.vector if indexed is not None and indexed.vector is not None else self._embed([doc.text])[0]
+        ids, vectors, languages = self._vector_matrix()
+        top, sims = self._nearest_other_language(vector[None, :], np.array([language]), languages)
+        query_similarity = vectors @ vector
+        found: dict[str, tuple[float, int]] = {}
+        own_language = languages == language
+        for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
+            if cosine < self.config.min_lead_similarity or ids[j] == doc.id:
+                continue
+            forward = int(np.count_nonzero(query_similarity[languages == languages[j]] > cosine))
+            others = own_language.copy()
+            if indexed is not None:
+                others[ids.index(doc.id)] = False
+            backward = int(np.count_nonzero((vectors[others] @ vectors[j]) > cosine))
+            found[ids[j]] = (cosine, max(forward, backward))
+        return found
 
     def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
         """Every pair of indexed documents some lexical channel proposes, each pair once."""
@@ -292,26 +337,29 @@ class Engine:
         return pairs
 
     def pair_evidence(
-        self, pairs: list[tuple[str, str]], lead_cosines: dict[tuple[str, str], float] | None = None
+        self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]] | None = None
     ) -> list[PairEvidence]:
-        """Evidence for each indexed pair, cosines computed in one sparse pass."""
+        """Evidence for each indexed pair, cosines computed in one sparse pass; ``leads``
+        holds the lead cosine and rank of translation candidates."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
         weighted = self.tfidf.weight(sp.vstack([self.documents[i].counts for i in ids], format="csr"))
         left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
         right = np.array([position[b] for _, b in pairs], dtype=np.int64)
         cosines = pair_cosines(weighted, left, right)
-        lead_cosines = lead_cosines or {}
+        leads = leads or {}
         evidence = []
         for (a_id, b_id), cosine in zip(pairs, cosines):
             a, b = self.documents[a_id], self.documents[b_id]
+            lead_cosine, lead_rank = leads.get((a_id, b_id), leads.get((b_id, a_id), (None, None)))
             evidence.append(
                 measure_pair(
                     a.features,
                     b.features,
                     cosine,
                     same_language=self._same_language(a.language, b.language),
-                    embedding_cosine=lead_cosines.get((a_id, b_id), lead_cosines.get((b_id, a_id))),
+                    embedding_cosine=lead_cosine,
+                    lead_rank=lead_rank,
                 )
             )
         return evidence
@@ -319,11 +367,11 @@ class Engine:
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
         """Every decided link of the index, each pair once (batch mode)."""
         pairs = self.candidate_pairs(progress)
-        lead_cosines = self.translation_pairs(progress)
+        leads = self.translation_pairs(progress)
         seen = set(pairs)
-        pairs += [p for p in lead_cosines if p not in seen and (p[1], p[0]) not in seen]
+        pairs += [p for p in leads if p not in seen and (p[1], p[0]) not in seen]
         links = []
-        for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, lead_cosines)):
+        for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
             if strength > 0:

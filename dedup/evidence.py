@@ -42,6 +42,9 @@ class PairEvidence:
     shared_quotations: int = 0
     embedding_cosine: float | None = None
     name_overlap: float | None = None
+    lead_rank: int | None = None
+    number_dice: float = 0.0
+    sentence_ratio: float = 0.0
 
     @property
     def max_containment(self) -> float:
@@ -70,6 +73,9 @@ class PairEvidence:
             shared_quotations=self.shared_quotations,
             embedding_cosine=self.embedding_cosine,
             name_overlap=self.name_overlap,
+            lead_rank=self.lead_rank,
+            number_dice=self.number_dice,
+            sentence_ratio=self.sentence_ratio,
         )
 
 
@@ -127,6 +133,12 @@ def _overlap(a: frozenset[str], b: frozenset[str], minimum: int = 2) -> float | 
     return len(a & b) / min(len(a), len(b))
 
 
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two sets (0 when both are empty): a translation carries the
+    same figures as its source, no more and no fewer."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+
+
 def _name_stems(names: frozenset[str]) -> frozenset[str]:
     """First four letters of each name: exonyms and inflections share them (Alep, Aleppo;
     Syrie, Syria, Syrian; Putin, Putina)."""
@@ -140,6 +152,7 @@ def measure_pair(
     *,
     same_language: bool = True,
     embedding_cosine: float | None = None,
+    lead_rank: int | None = None,
 ) -> PairEvidence:
     """Exact containment both ways (shingles and content words) and number overlap."""
     shared = intersection_size(a.shingles, b.shingles)
@@ -159,6 +172,9 @@ def measure_pair(
         shared_quotations=shared_quotation_count(a, b),
         embedding_cosine=embedding_cosine,
         name_overlap=_overlap(_name_stems(a.names), _name_stems(b.names)),
+        lead_rank=lead_rank,
+        number_dice=_dice(a.numbers, b.numbers),
+        sentence_ratio=min(a.sentences, b.sentences) / max(a.sentences, b.sentences, 1),
     )
 
 

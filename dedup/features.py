@@ -14,7 +14,7 @@ import numpy as np
 
 from .boilerplate import BoilerplateModel, strip_boilerplate
 from .names import extract_names
-from .normalize import NO_SPACE_SCRIPT, normalize_text, tokenize
+from .normalize import NO_SPACE_SCRIPT, normalize_text, split_sentences, tokenize
 from .shingle import hash_tokens, shingle_hashes
 
 __all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
@@ -75,6 +75,7 @@ class Features:
     content_sequence: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
     quotations: tuple[np.ndarray, ...] = ()
     names: frozenset[str] = frozenset()
+    sentences: int = 0
 
     @property
     def length(self) -> int:
@@ -134,4 +135,5 @@ def extract_features(
         content_sequence=np.array(list(dict.fromkeys(content)), dtype=np.uint64),
         quotations=_quotations(clean, config.min_content_chars),
         names=extract_names(text),
+        sentences=len(split_sentences(clean)),
     )

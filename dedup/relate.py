@@ -37,20 +37,20 @@ class Relation(str, Enum):
 # words *both* texts share carry the decision; numbers that disagree (two earnings reports of
 # one template) count against; a pair with no numbers to compare is neither helped nor hurt.
 LINK_WEIGHTS: dict[str, float] = {
-    "cosine": 12.63,
-    "max_containment": -2.69,
-    "min_containment": -0.61,
-    "max_word_containment": -0.95,
-    "min_word_containment": 4.95,
-    "number_overlap": 5.31,
-    "has_numbers": -3.86,
-    "length_ratio": -1.19,
-    "log_length": 0.83,
-    "order_agreement": 4.01,
-    "ordered_containment": 4.59,
-    "shared_quotations": 2.51,
+    "cosine": 13.59,
+    "max_containment": -3.46,
+    "min_containment": -1.65,
+    "max_word_containment": -0.35,
+    "min_word_containment": 4.69,
+    "number_overlap": 5.32,
+    "has_numbers": -3.94,
+    "length_ratio": -0.85,
+    "log_length": 0.74,
+    "order_agreement": 3.87,
+    "ordered_containment": 4.41,
+    "shared_quotations": 2.01,
 }
-LINK_INTERCEPT = -13.25
+LINK_INTERCEPT = -13.27
 
 
 @dataclass(frozen=True)
@@ -115,23 +115,33 @@ def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> fl
 # languages of the dev split (``benchmarks/fit_link_model.py``). Embeddings say "same topic"
 # too easily, so the figures and names both texts carry have their say.
 TRANSLATION_WEIGHTS: dict[str, float] = {
-    "embedding_cosine": 40.0,
-    "number_overlap": 3.0,
-    "has_numbers": -1.5,
-    "name_overlap": 3.0,
-    "has_names": -1.5,
+    "embedding_cosine": 1.62,
+    "lead_rank": -6.05,
+    "number_dice": 7.66,
+    "has_numbers": -1.37,
+    "name_overlap": 5.06,
+    "has_names": -1.13,
+    "sentence_ratio": 10.52,
 }
-TRANSLATION_INTERCEPT = -36.0
+TRANSLATION_INTERCEPT = -8.74
+
+
+#: Lead ranks at or beyond this are all "far": a translation is among its source's nearest
+#: leads in its language, and its source is among its own.
+MAX_LEAD_RANK = 5
 
 
 def translation_vector(evidence: PairEvidence) -> dict[str, float]:
     """The translation model's inputs for one pair in two languages."""
+    rank = evidence.lead_rank if evidence.lead_rank is not None else MAX_LEAD_RANK
     return {
         "embedding_cosine": evidence.embedding_cosine or 0.0,
-        "number_overlap": evidence.number_overlap or 0.0,
+        "lead_rank": min(rank, MAX_LEAD_RANK) / MAX_LEAD_RANK,
+        "number_dice": evidence.number_dice,
         "has_numbers": float(evidence.number_overlap is not None),
         "name_overlap": evidence.name_overlap or 0.0,
         "has_names": float(evidence.name_overlap is not None),
+        "sentence_ratio": evidence.sentence_ratio,
     }
 
 
