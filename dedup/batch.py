@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from .document import Document
 from .engine import Engine, EngineConfig, Progress, _no_progress
@@ -19,7 +19,7 @@ from .evidence import PairEvidence
 from .features import Features
 from .lineage import Placement
 
-__all__ = ["run_batch", "default_workers"]
+__all__ = ["default_workers", "run_batch"]
 
 #: Below this many documents (or pairs) one process is faster than starting workers.
 PARALLEL_MIN_ITEMS = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from datetime import datetime, timedelta, timezone
@@ -66,7 +67,7 @@ def test_chunks_cover_every_item_once() -> None:
     for total in (1, 7, 200, 1001):
         bounds = _chunks(total, 2)
         assert bounds[0][0] == 0 and bounds[-1][1] == total
-        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
 
 
 def test_workers_must_be_positive() -> None:

@@ -1,0 +1,258 @@
+"""MinHash LSH with datasketch's banding, its band keys held in NumPy arrays.
+
+datasketch's in-memory ``MinHashLSH`` keeps, per band, a dict from the band's bytes to a Python
+set of keys, and per key a list of its band bytes: about 8 KB per document at 128 permutations
+and two channels cost four times that. :class:`CompactLSH` has the same parameters, banding
+(``_optimal_param``), ``insert`` / ``query`` / ``remove`` / ``in`` semantics, but reduces each
+band of a signature to one 64-bit hash (the band number mixed in, so bands never collide with
+each other) and stores ``(band hash, document number)`` pairs in two sorted arrays: 12 bytes
+per band and document, plus one list slot and one dict entry per key.
+
+A query is one ``searchsorted`` for all its bands. Recent inserts wait in a small dict until
+there are enough of them to merge into the sorted arrays (a merge of two sorted runs, linear
+in practice), so inserting one document at a time stays cheap; removal marks the document
+and its entries are dropped at the next merge.
+
+Two different bands share a 64-bit hash with probability about 2**-64 per pair of entries, so
+a query returns the keys datasketch's would (a test checks it on random signatures).
+
+>>> from dedup.sketch import Sketcher
+>>> import numpy as np
+>>> sketcher = Sketcher(128)
+>>> lsh = CompactLSH(threshold=0.5, num_perm=128)
+>>> lsh.insert("wire", sketcher.minhash(np.arange(100, dtype=np.uint64)))
+>>> lsh.insert("other", sketcher.minhash(np.arange(1000, 1100, dtype=np.uint64)))
+>>> lsh.query(sketcher.minhash(np.arange(10, 100, dtype=np.uint64)))
+['wire']
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from datasketch.lsh import _optimal_param
+
+__all__ = ["CompactLSH"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        values = (values ^ (values >> np.uint64(30))) * _MIX1
+        values = (values ^ (values >> np.uint64(27))) * _MIX2
+        return values ^ (values >> np.uint64(31))
+
+
+class CompactLSH:
+    """A drop-in for datasketch's in-memory ``MinHashLSH`` (``insert``, ``query``, ``remove``,
+    ``in``, ``len``) at a tenth of its memory or less.
+
+    ``threshold``, ``num_perm``, ``weights`` and ``params`` mean what they mean to
+    ``MinHashLSH`` and give the same bands. ``buffer_size`` is how many documents are
+    inserted between two merges into the sorted arrays (at least, and at most an eighth of
+    the index, up to ``max_buffer_size``).
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.9,
+        num_perm: int = 128,
+        weights: tuple[float, float] = (0.5, 0.5),
+        params: tuple[int, int] | None = None,
+        *,
+        buffer_size: int = 1024,
+        max_buffer_size: int = 16384,
+    ) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0.0, 1.0], got {threshold}")
+        if num_perm < 2:
+            raise ValueError(f"num_perm must be at least 2, got {num_perm}")
+        if any(w < 0.0 or w > 1.0 for w in weights) or sum(weights) != 1.0:
+            raise ValueError(f"weights must be in [0.0, 1.0] and sum to 1.0, got {weights}")
+        if buffer_size < 1 or max_buffer_size < buffer_size:
+            raise ValueError(f"need 1 <= buffer_size <= max_buffer_size, got {buffer_size} and {max_buffer_size}")
+        if params is not None:
+            b, r = params
+            if b * r > num_perm:
+                raise ValueError(
+                    f"params give {b} bands of {r} rows = {b * r} values, more than num_perm {num_perm}; "
+                    "did you forget to specify num_perm?"
+                )
+        else:
+            b, r = _optimal_param(threshold, num_perm, weights[0], weights[1])
+        if b < 2:
+            raise ValueError(f"the number of bands is too small ({b} < 2)")
+        self.threshold = threshold
+        self.h = num_perm
+        self.b, self.r = int(b), int(r)
+        self.buffer_size = buffer_size
+        self.max_buffer_size = max_buffer_size
+        # Band k's seed: the band number, spread over 64 bits.
+        with np.errstate(over="ignore"):
+            self._band_seeds = _mix(np.arange(1, self.b + 1, dtype=np.uint64) * _GOLDEN)
+        self._keys: list[Hashable | None] = []  # document number -> key (None once removed)
+        self._numbers: dict[Hashable, int] = {}  # key -> document number
+        self._hashes = np.empty(0, dtype=np.uint64)  # sorted band hashes
+        self._documents = np.empty(0, dtype=np.int32)  # document number of each band hash
+        self._pending: dict[int, list[int]] = {}  # band hash -> document numbers, since the last merge
+        self._pending_documents = 0
+        self._removed = 0  # removed documents whose entries are still in the arrays
+
+    # -- the band hashes --------------------------------------------------------------------
+    def band_hashes(self, minhash: object) -> np.ndarray:
+        """The ``b`` 64-bit hashes of the bands of ``minhash`` (anything with ``hashvalues``)."""
+        values = np.asarray(getattr(minhash, "hashvalues", minhash))
+        if len(values) != self.h:
+            raise ValueError(f"expecting a MinHash of {self.h} permutations, got {len(values)}")
+        bands = values[: self.b * self.r].astype(np.uint64).reshape(self.b, self.r)
+        hashed = self._band_seeds.copy()
+        with np.errstate(over="ignore"):
+            for column in range(self.r):
+                hashed = _mix(hashed ^ bands[:, column]) + _GOLDEN
+        return hashed
+
+    # -- datasketch's interface ---------------------------------------------------------------
+    def insert(self, key: Hashable, minhash: object, check_duplication: bool = True) -> None:
+        """Index ``key`` under the bands of ``minhash``; a key already present raises
+        ``ValueError`` (as ``MinHashLSH.insert`` does; ``check_duplication`` is accepted for
+        compatibility, and a duplicate is refused either way)."""
+        if key in self._numbers:
+            raise ValueError(f"the key {key!r} is already in the index; remove it first")
+        hashes = self.band_hashes(minhash)
+        number = len(self._keys)
+        self._keys.append(key)
+        self._numbers[key] = number
+        for value in hashes.tolist():
+            self._pending.setdefault(value, []).append(number)
+        self._pending_documents += 1
+        if self._pending_documents >= self._merge_at():
+            self.compact()
+
+    def query(self, minhash: object) -> list[Hashable]:
+        """Keys sharing at least one band with ``minhash`` (in no particular order)."""
+        hashes = self.band_hashes(minhash)
+        found: set[int] = set()
+        if len(self._hashes):
+            low = np.searchsorted(self._hashes, hashes, side="left")
+            high = np.searchsorted(self._hashes, hashes, side="right")
+            for start, end in zip(low.tolist(), high.tolist()):
+                if end > start:
+                    found.update(self._documents[start:end].tolist())
+        if self._pending:
+            for value in hashes.tolist():
+                numbers = self._pending.get(value)
+                if numbers:
+                    found.update(numbers)
+        keys = self._keys
+        return [keys[n] for n in found if keys[n] is not None]
+
+    def remove(self, key: Hashable) -> None:
+        """Forget ``key``; an unknown key raises ``ValueError`` (as in ``MinHashLSH``)."""
+        try:
+            number = self._numbers.pop(key)
+        except KeyError:
+            raise ValueError(f"the key {key!r} is not in the index") from None
+        self._keys[number] = None
+        self._removed += 1
+        if self._removed > max(self.buffer_size, len(self._numbers) // 4):
+            self.compact()
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._numbers
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def is_empty(self) -> bool:
+        """Whether no key is indexed."""
+        return not self._numbers
+
+    def keys(self) -> Iterator[Hashable]:
+        """The indexed keys, in insertion order."""
+        return (k for k in self._keys if k is not None)
+
+    @contextmanager
+    def insertion_session(self) -> Iterator[CompactLSH]:
+        """For code written against ``MinHashLSH.insertion_session``: inserts go through
+        the buffer anyway, and it is merged when the session ends."""
+        yield self
+        self.compact()
+
+    def insert_many(self, items: Iterable[tuple[Hashable, object]]) -> None:
+        """Insert ``(key, minhash)`` pairs (a bulk load, merged once at the end)."""
+        for key, minhash in items:
+            if key in self._numbers:
+                raise ValueError(f"the key {key!r} is already in the index; remove it first")
+            number = len(self._keys)
+            self._keys.append(key)
+            self._numbers[key] = number
+            for value in self.band_hashes(minhash).tolist():
+                self._pending.setdefault(value, []).append(number)
+            self._pending_documents += 1
+        self.compact()
+
+    # -- storage ------------------------------------------------------------------------------
+    def _merge_at(self) -> int:
+        return min(self.max_buffer_size, max(self.buffer_size, len(self._numbers) // 8))
+
+    def compact(self) -> None:
+        """Merge the pending inserts into the sorted arrays and drop removed documents."""
+        hashes, documents = self._hashes, self._documents
+        if self._removed:
+            alive = np.fromiter((k is not None for k in self._keys), dtype=bool, count=len(self._keys))
+            keep = alive[documents]
+            hashes, documents = hashes[keep], documents[keep]
+            self._renumber(alive)
+            documents = self._new_numbers[documents]
+        if self._pending:
+            count = sum(len(v) for v in self._pending.values())
+            new_hashes = np.empty(count, dtype=np.uint64)
+            new_documents = np.empty(count, dtype=np.int64)
+            at = 0
+            for value, numbers in self._pending.items():
+                new_hashes[at : at + len(numbers)] = value
+                new_documents[at : at + len(numbers)] = numbers
+                at += len(numbers)
+            if self._removed:
+                keep = self._alive[new_documents]
+                new_hashes, new_documents = new_hashes[keep], self._new_numbers[new_documents[keep]]
+            order = np.argsort(new_hashes, kind="stable")
+            hashes = np.concatenate([hashes, new_hashes[order]])
+            documents = np.concatenate([documents, new_documents[order].astype(np.int32)])
+            # Two sorted runs: timsort merges them in one pass.
+            order = np.argsort(hashes, kind="stable")
+            hashes, documents = hashes[order], documents[order]
+        if self._removed:
+            self._keys = [k for k in self._keys if k is not None]
+            self._numbers = {k: n for n, k in enumerate(self._keys)}
+            self._removed = 0
+            del self._alive, self._new_numbers
+        self._hashes, self._documents = hashes, documents.astype(np.int32, copy=False)
+        self._pending = {}
+        self._pending_documents = 0
+
+    def _renumber(self, alive: np.ndarray) -> None:
+        self._alive = alive
+        self._new_numbers = (np.cumsum(alive) - 1).astype(np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index itself (arrays, key list, dict and buffer; not the keys,
+        which belong to the caller)."""
+        pending = sys.getsizeof(self._pending) + sum(
+            sys.getsizeof(v) + 32 for v in self._pending.values()
+        )
+        return (
+            self._hashes.nbytes
+            + self._documents.nbytes
+            + sys.getsizeof(self._keys)
+            + sys.getsizeof(self._numbers)
+            + pending
+        )

@@ -1,0 +1,118 @@
+"""CompactLSH answers every query as datasketch's MinHashLSH does, at a fraction of the memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from dedup.compact_lsh import CompactLSH
+from dedup.sketch import Sketcher
+
+
+def _families(count: int, seed: int) -> list[np.ndarray]:
+    """Random hash sets in families sharing between none and nearly all of their members,
+    so every threshold sees matches and near misses."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    while len(sets) < count:
+        base = rng.integers(0, 2**63, size=int(rng.integers(20, 200)), dtype=np.uint64)
+        for _ in range(int(rng.integers(1, 6))):
+            near_copy = rng.random() < 0.3
+            keep = base[rng.random(len(base)) < (0.97 if near_copy else rng.uniform(0.05, 1.0))]
+            extra = rng.integers(0, 2**63, size=int(rng.integers(0, 3 if near_copy else 80)), dtype=np.uint64)
+            sets.append(np.unique(np.concatenate([keep, extra])))
+    return sets[:count]
+
+
+def _both(threshold: float, num_perm: int, **compact_options) -> tuple[MinHashLSH, CompactLSH]:
+    return MinHashLSH(threshold=threshold, num_perm=num_perm), CompactLSH(threshold, num_perm, **compact_options)
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.15, 0.5, 0.8])
+@pytest.mark.parametrize("buffer_size", [1, 7, 1024])
+def test_queries_match_datasketch(threshold: float, buffer_size: int) -> None:
+    sketcher = Sketcher(128)
+    sketches = [sketcher.minhash(s) for s in _families(400, seed=int(threshold * 100) + buffer_size)]
+    theirs, ours = _both(threshold, 128, buffer_size=buffer_size, max_buffer_size=max(buffer_size, 64))
+    assert (ours.b, ours.r) == (theirs.b, theirs.r)
+    for k, sketch in enumerate(sketches[:300]):
+        theirs.insert(f"doc-{k}", sketch)
+        ours.insert(f"doc-{k}", sketch)
+        if k % 37 == 0:  # queries between inserts see what was just inserted
+            assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    several = 0
+    for sketch in sketches:
+        expected = sorted(theirs.query(sketch))
+        assert sorted(ours.query(sketch)) == expected
+        several += len(expected) > 1
+    assert several  # the families produced matches beyond each document itself
+
+
+def test_removal_and_reinsertion_match_datasketch() -> None:
+    sketcher = Sketcher(64)
+    sketches = [sketcher.minhash(s) for s in _families(300, seed=3)]
+    theirs, ours = _both(0.3, 64, buffer_size=16, max_buffer_size=16)
+    for k, sketch in enumerate(sketches):
+        theirs.insert(k, sketch)
+        ours.insert(k, sketch)
+    for k in range(0, 300, 3):
+        theirs.remove(k)
+        ours.remove(k)
+    for k in range(0, 300, 9):  # back, under another document's signature
+        theirs.insert(k, sketches[(k + 1) % 300])
+        ours.insert(k, sketches[(k + 1) % 300])
+    for sketch in sketches:
+        assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    ours.compact()
+    for sketch in sketches:
+        assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    indexed = list(theirs.keys.keys())  # datasketch's key storage, not a dict
+    assert len(ours) == len(indexed) and all(k in ours for k in indexed)
+
+
+def test_accepts_datasketch_minhash_and_bulk_loads() -> None:
+    minhashes = MinHash.bulk(np.random.default_rng(0).integers(0, 30, size=(100, 10)), num_perm=128)
+    theirs = MinHashLSH(threshold=0.5, num_perm=128)
+    ours = CompactLSH(threshold=0.5, num_perm=128)
+    for k, m in enumerate(minhashes):
+        theirs.insert(k, m)
+    ours.insert_many(enumerate(minhashes))
+    for m in minhashes:
+        assert sorted(ours.query(m)) == sorted(theirs.query(m))
+
+
+def test_refuses_what_datasketch_refuses() -> None:
+    lsh = CompactLSH(threshold=0.5, num_perm=128)
+    sketch = Sketcher(128).minhash(np.arange(10, dtype=np.uint64))
+    lsh.insert("a", sketch)
+    with pytest.raises(ValueError, match="already in the index"):
+        lsh.insert("a", sketch)
+    with pytest.raises(ValueError, match="not in the index"):
+        lsh.remove("b")
+    with pytest.raises(ValueError, match="expecting a MinHash of 128 permutations"):
+        lsh.query(Sketcher(64).minhash(np.arange(10, dtype=np.uint64)))
+    with pytest.raises(ValueError, match="threshold"):
+        CompactLSH(threshold=1.5)
+    with pytest.raises(ValueError, match="did you forget to specify num_perm"):
+        CompactLSH(num_perm=16, params=(8, 4))
+
+
+def test_holds_a_tenth_of_datasketchs_memory_or_less() -> None:
+    import tracemalloc
+
+    sketcher = Sketcher(128)
+    sketches = [sketcher.minhash(s) for s in _families(600, seed=11)]
+    keys = [f"doc-{k}" for k in range(len(sketches))]
+    sizes = {}
+    for name, make in (("datasketch", lambda: MinHashLSH(0.1, 128)), ("compact", lambda: CompactLSH(0.1, 128))):
+        tracemalloc.start()
+        index = make()
+        for key, sketch in zip(keys, sketches):
+            index.insert(key, sketch)
+        if name == "compact":
+            index.compact()
+        sizes[name] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del index
+    assert sizes["compact"] * 10 < sizes["datasketch"]
