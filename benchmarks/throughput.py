@@ -20,7 +20,12 @@ default way, so each is also a ratio:
   :class:`dedup.compact_lsh.CompactLSH` when present.
 - ``batch``: ``run_batch`` on generated scale corpora: seconds, documents/s and recall of the
   generated lineages (see ``scale_corpus.py``).
-- ``plot``: batch seconds and memory against corpus size, as a PNG beside RESULTS.md.
+- ``plot``: batch seconds against corpus size, as a PNG beside RESULTS.md.
+
+``--monolingual`` measures the English pipeline alone (no language identification, no
+translation channel: ``EngineConfig(embedder=None, detect_languages=False)``); both corpora are
+English, but a few Reuters tables are identified as other languages, which turns the
+translation channel on for the whole corpus.
 
 Figures are printed and appended to ``benchmarks/RESULTS.md`` as a dated section with the
 machine and package versions (``--no-record`` to skip). Without the Reuters corpus the script
@@ -52,9 +57,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scale_corpus import DEFAULT_REUTERS, generate, lineage_recall, load_reuters
 
-from dedup.batch import run_batch
+from dedup.batch import default_workers, run_batch
 from dedup.document import Document, document_from_mapping
-from dedup.engine import Engine
+from dedup.engine import Engine, EngineConfig
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 PLOT = ROOT / "benchmarks" / "batch_cost.png"
@@ -193,13 +198,13 @@ def _latencies(work: Callable[[Document], object], queries: Sequence[Document]) 
 
 
 # -- the parts -----------------------------------------------------------------------------------
-def measure_index(reuters: Path) -> dict:
+def measure_index(reuters: Path, config: EngineConfig) -> dict:
     """Documents/s indexing every Reuters body, engine and default path."""
     documents = _reuters_documents(reuters)
     words = sum(len(d.text.split()) for d in documents) / len(documents)
 
     def engine_index() -> Engine:
-        engine = Engine()
+        engine = Engine(config)
         engine.learn_boilerplate(documents)
         engine.add_many(documents)
         return engine
@@ -218,13 +223,13 @@ def measure_index(reuters: Path) -> dict:
     }
 
 
-def measure_score(indexed: int, queries: int, stories: list[dict]) -> dict:
+def measure_score(indexed: int, queries: int, stories: list[dict], config: EngineConfig) -> dict:
     """Latency of scoring held-out scale-corpus documents against ``indexed`` documents."""
     documents, _ = _scale_documents(indexed + queries, stories)
     held = set(random.Random(7).sample(range(len(documents)), queries))
     index_docs = [d for k, d in enumerate(documents) if k not in held]
     query_docs = [d for k, d in enumerate(documents) if k in held]
-    engine = Engine()
+    engine = Engine(config)
     engine.learn_boilerplate(index_docs)
     build_s, _ = _timed(lambda: engine.add_many(index_docs))
     default = DefaultPath()
@@ -257,18 +262,18 @@ def _traced(build: Callable[[], object]) -> tuple[int, object]:
     return after - before, built
 
 
-def measure_memory(count: int, reuters: Path) -> dict:
+def measure_memory(count: int, reuters: Path, config: EngineConfig) -> dict:
     """Bytes per indexed document: the engine, its LSH channels, datasketch's LSH, CompactLSH."""
     from datasketch import MinHashLSH
 
     documents = _reuters_documents(reuters, count)
     text_bytes = sum(len(d.text.encode("utf-8")) for d in documents)
-    engine = Engine()
+    engine = Engine(config)
     engine.learn_boilerplate(documents)
     features = [engine.features_of(d) for d in documents]
 
     def build_engine() -> Engine:
-        built = Engine()
+        built = Engine(config)
         built.boilerplate = engine.boilerplate
         built.add_many(documents, features=features)
         return built
@@ -302,19 +307,38 @@ def measure_memory(count: int, reuters: Path) -> dict:
         from dedup.compact_lsh import CompactLSH
     except ImportError:
         return figures
-    compact_bytes, compact = _traced(lambda: build_lsh(lambda t: CompactLSH(threshold=t, num_perm=NUM_PERM)))
+    def build_compact() -> dict:
+        index = build_lsh(lambda t: CompactLSH(threshold=t, num_perm=NUM_PERM))
+        for lsh in index.values():
+            lsh.compact()
+        return index
+
+    compact_bytes, compact = _traced(build_compact)
+    datasketch = build_lsh(lambda t: MinHashLSH(threshold=t, num_perm=NUM_PERM))
+    probes = sketches[: min(2000, n)]
+
+    def query_all(index: dict) -> None:
+        for sketch in probes:
+            for name, lsh in index.items():
+                lsh.query(sketch[name])
+
+    datasketch_s, _ = _timed(lambda: query_all(datasketch))
+    compact_s, _ = _timed(lambda: query_all(compact))
+    figures["datasketch_query_us"] = datasketch_s / len(probes) * 1e6
+    figures["compact_query_us"] = compact_s / len(probes) * 1e6
     figures["compact_lsh_bytes_per_doc"] = compact_bytes / n
     figures["compact_lsh_nbytes_per_doc"] = sum(lsh.nbytes for lsh in compact.values()) / n
     figures["compact_ratio"] = datasketch_bytes / max(1, compact_bytes)
     return figures
 
 
-def measure_batch(sizes: Sequence[int], stories: list[dict], workers: int | None) -> list[dict]:
+def measure_batch(
+    sizes: Sequence[int], stories: list[dict], workers: Sequence[int], config: EngineConfig
+) -> list[dict]:
     """``run_batch`` on scale corpora of each size: seconds, documents/s, recall."""
     rows = []
-    for size in sizes:
+    for size, count in ((size, count) for size in sizes for count in workers):
         documents, truth = _scale_documents(size, stories)
-        kwargs = {} if workers is None else {"workers": workers}
         stages: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -323,13 +347,11 @@ def measure_batch(sizes: Sequence[int], stories: list[dict], workers: int | None
                 stages[stage] = time.perf_counter() - started
 
         gc.collect()
-        placements = run_batch(documents, progress=progress, **kwargs)
+        placements = run_batch(documents, config, progress=progress, workers=count)
         seconds = time.perf_counter() - started
         recall = lineage_recall(truth, {k: p.lineage_id for k, p in placements.items()})
-        row = {"size": size, "seconds": seconds, "docs_per_s": size / seconds, "stages": stages, **recall}
-        if workers is not None:
-            row["workers"] = workers
-        print(f"  batch {size}: {seconds:.1f} s, {size / seconds:.0f} docs/s, derived recall "
+        row = {"size": size, "workers": count, "seconds": seconds, "docs_per_s": size / seconds, "stages": stages, **recall}
+        print(f"  batch {size}, {count} workers: {seconds:.1f} s, {size / seconds:.0f} docs/s, derived recall "
               f"{recall['derived_recall']:.3f}, pair recall {recall['pair_recall']:.3f}", flush=True)
         rows.append(row)
     return rows
@@ -345,14 +367,16 @@ def plot(batch: list[dict], path: Path) -> Path | None:
     except ImportError:
         print("matplotlib is not installed (pip install -e '.[dev]'): no plot")
         return None
-    sizes = np.array([r["size"] for r in batch], dtype=float)
-    seconds = np.array([r["seconds"] for r in batch])
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    ax.loglog(sizes, seconds, "o-", label="dedup batch (run_batch)")
+    for count in sorted({r["workers"] for r in batch}):
+        rows = [r for r in batch if r["workers"] == count]
+        sizes = np.array([r["size"] for r in rows], dtype=float)
+        seconds = np.array([r["seconds"] for r in rows])
+        ax.loglog(sizes, seconds, "o-", label=f"dedup batch, {count} worker{'s' if count > 1 else ''}")
+        for size, sec in zip(sizes, seconds):
+            ax.annotate(f"{sec:.0f} s", (size, sec), textcoords="offset points", xytext=(4, -12), fontsize=8)
     ax.loglog(sizes, seconds[0] * sizes / sizes[0], ":", color="grey", label="linear in size")
     ax.axhline(600, color="red", lw=0.8, ls="--", label="10 minutes")
-    for size, sec in zip(sizes, seconds):
-        ax.annotate(f"{sec:.0f} s", (size, sec), textcoords="offset points", xytext=(4, -12), fontsize=8)
     ax.set_xlabel("documents in the generated corpus")
     ax.set_ylabel("seconds")
     ax.set_title("Batch cost against corpus size")
@@ -372,7 +396,7 @@ def report(figures: dict, command: str) -> str:
         "",
         f"`{command}`",
         "",
-        f"Code: {m['commit']}. Machine: {m['cpu']}, {m['nproc']} cores, {m['ram_gb']} GB RAM; Python {m['python']} ({m['platform']}).",
+        f"Code: {m['commit']}; engine: {figures['engine']}. Machine: {m['cpu']}, {m['nproc']} cores, {m['ram_gb']} GB RAM; Python {m['python']} ({m['platform']}).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         "",
     ]
@@ -421,6 +445,11 @@ def report(figures: dict, command: str) -> str:
             lines += [
                 f"| CompactLSH, the engine's channels (tracemalloc; arrays alone: {f['compact_lsh_nbytes_per_doc']:.0f}) | {f['compact_lsh_bytes_per_doc']:.0f} |",
                 f"| ratio datasketch / CompactLSH | {f['compact_ratio']:.1f}x |",
+                "",
+                (
+                    f"LSH query alone (both channels): datasketch {f['datasketch_query_us']:.0f} us, "
+                    f"CompactLSH {f['compact_query_us']:.0f} us."
+                ),
             ]
         lines.append("")
     if figures.get("batch"):
@@ -433,14 +462,14 @@ def report(figures: dict, command: str) -> str:
         for r in figures["batch"]:
             by = r["by_edit"]
             lines.append(
-                f"| {r['size']} | {r.get('workers', 1)} | {r['seconds']:.1f} | {r['docs_per_s']:.0f} | {r['derived_recall']:.3f} "
+                f"| {r['size']} | {r['workers']} | {r['seconds']:.1f} | {r['docs_per_s']:.0f} | {r['derived_recall']:.3f} "
                 f"| {r['pair_recall']:.3f} | {r['pair_precision']:.3f} | "
                 + " / ".join(f"{by.get(e, float('nan')):.3f}" for e in ("cut", "update", "reorder", "cut_of_copy"))
                 + " |"
             )
         lines.append("")
         stages = "; ".join(
-            f"{r['size']}: " + ", ".join(f"{s} at {t:.0f} s" for s, t in r["stages"].items()) for r in figures["batch"]
+            f"{r['size']} x {r['workers']}: " + ", ".join(f"{s} at {t:.0f} s" for s, t in r["stages"].items()) for r in figures["batch"]
         )
         lines += [f"Stages (time at which each ended): {stages}.", ""]
     if figures.get("plot"):
@@ -455,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--memory-docs", type=int, default=10_000)
     parser.add_argument("--batch-sizes", default="10000", help="scale-corpus sizes for the batch job (comma-separated)")
-    parser.add_argument("--workers", type=int, default=None, help="run_batch workers (default: run_batch's own)")
+    parser.add_argument("--workers", default=None, help="run_batch workers, comma-separated (default: one per core)")
+    parser.add_argument("--monolingual", action="store_true", help="no language identification or translation channel")
     parser.add_argument("--reuters", default=str(DEFAULT_REUTERS))
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
@@ -465,22 +495,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Reuters corpus not found at {reuters}: nothing to measure (it is not part of the repository)")
         return 0
     parts = set(args.parts.split(","))
-    figures: dict = {"when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    config = EngineConfig(embedder=None, detect_languages=False) if args.monolingual else EngineConfig()
+    workers = [int(w) for w in args.workers.split(",")] if args.workers else [default_workers()]
+    figures: dict = {
+        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "engine": "monolingual (embedder=None, detect_languages=False)" if args.monolingual else "default EngineConfig()",
+    }
     print(json.dumps(figures["machine"]), flush=True)
     stories = load_reuters(reuters)
     if "index" in parts:
-        figures["index"] = measure_index(reuters)
+        figures["index"] = measure_index(reuters, config)
         print("index:", json.dumps(figures["index"]), flush=True)
     if "memory" in parts:
-        figures["memory"] = measure_memory(args.memory_docs, reuters)
+        figures["memory"] = measure_memory(args.memory_docs, reuters, config)
         print("memory:", json.dumps(figures["memory"]), flush=True)
     if "score" in parts:
         figures["score"] = []
         for indexed in (int(n) for n in args.indexed.split(",")):
-            figures["score"].append(measure_score(indexed, args.queries, stories))
+            figures["score"].append(measure_score(indexed, args.queries, stories, config))
             print("score:", json.dumps(figures["score"][-1]), flush=True)
     if "batch" in parts:
-        figures["batch"] = measure_batch([int(n) for n in args.batch_sizes.split(",")], stories, args.workers)
+        figures["batch"] = measure_batch([int(n) for n in args.batch_sizes.split(",")], stories, workers, config)
     if "plot" in parts and figures.get("batch"):
         made = plot(figures["batch"], Path(args.results).with_name(PLOT.name))
         figures["plot"] = str(made) if made else None
