@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from dedup.document import DEFAULT_MAX_TEXT_BYTES
+from dedup.engine import EngineConfig
 from dedup.service import LineageIndex, check_text_limit
 from dedup.store import SQLiteStore, Store, open_store
 
@@ -86,16 +87,21 @@ def create_server(
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     max_workers: int = 8,
     shared: bool = False,
+    config: EngineConfig | None = None,
 ) -> tuple[SyndicationServer, int]:
     """Build a server bound to ``address`` (``host:0`` picks a free port) over the index in
     ``data_dir`` (SQLite; in memory when ``None``, or the given ``store``); return it unstarted
     with the port it is bound to. The index is restored from the store here, before any call.
 
     ``shared``: one of several processes serving one port (``SO_REUSEPORT``) and one store;
-    each sees the others' writes (:class:`dedup.service.LineageIndex` ``shared``)."""
+    each sees the others' writes (:class:`dedup.service.LineageIndex` ``shared``). ``config``:
+    the engine's configuration (the measured defaults when ``None``)."""
     check_text_limit(max_text_bytes)  # before anything is opened
     index = LineageIndex(
-        store if store is not None else open_store(data_dir), max_text_bytes=max_text_bytes, shared=shared
+        store if store is not None else open_store(data_dir),
+        config=config if config is not None else EngineConfig(),
+        max_text_bytes=max_text_bytes,
+        shared=shared,
     )
     options = [
         ("grpc.max_receive_message_length", max_text_bytes + MESSAGE_OVERHEAD_BYTES),
@@ -150,6 +156,7 @@ def serve(
     workers: int = 1,
     grace: float = DEFAULT_GRACE_SECONDS,
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+    config: EngineConfig | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
     """Run the service until SIGTERM or SIGINT, then stop gracefully; return the exit status.
@@ -162,9 +169,9 @@ def serve(
     check_text_limit(max_text_bytes)
     if workers > 1:
         return _serve_processes(
-            data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, out=out
+            data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, config=config, out=out
         )
-    server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes)
+    server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes, config=config)
     server.start()
     documents = len(server.index)
     _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {documents} documents)", out)
@@ -181,16 +188,32 @@ def _reserve_port(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(data_dir: str, address: str, grace: float, max_text_bytes: int, parent: int, ready: object) -> None:
+def _worker(
+    data_dir: str,
+    address: str,
+    grace: float,
+    max_text_bytes: int,
+    config: EngineConfig | None,
+    parent: int,
+    ready: object,
+) -> None:
     """One serving process of :func:`_serve_processes` (the target of a spawned process)."""
-    server, _ = create_server(address, data_dir, max_text_bytes=max_text_bytes, shared=True)
+    server, _ = create_server(address, data_dir, max_text_bytes=max_text_bytes, shared=True, config=config)
     server.start()
     ready.put(os.getpid())  # type: ignore[attr-defined]
     _run_until_signalled(server, grace, parent=parent)
 
 
 def _serve_processes(
-    data_dir: str | Path, host: str, port: int, *, workers: int, grace: float, max_text_bytes: int, out: TextIO
+    data_dir: str | Path,
+    host: str,
+    port: int,
+    *,
+    workers: int,
+    grace: float,
+    max_text_bytes: int,
+    config: EngineConfig | None,
+    out: TextIO,
 ) -> int:
     """Spawn ``workers`` processes serving one port over one store; forward SIGTERM/SIGINT to
     them and wait until they have all stopped."""
@@ -199,7 +222,7 @@ def _serve_processes(
     bound = reservation.getsockname()[1]
     context = multiprocessing.get_context("spawn")  # no fork: grpc must not be forked
     ready = context.Queue()
-    args = (str(data_dir), f"{host}:{bound}", grace, max_text_bytes, os.getpid(), ready)
+    args = (str(data_dir), f"{host}:{bound}", grace, max_text_bytes, config, os.getpid(), ready)
     processes = [context.Process(target=_worker, args=args, name=f"dedup-worker-{k}") for k in range(workers)]
     for process in processes:
         process.start()

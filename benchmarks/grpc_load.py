@@ -1,0 +1,307 @@
+"""Load test of the gRPC service: Score requests per second and latency percentiles from
+concurrent clients, with a Reuters-21578 index (issue 3's target: >= 400 req/s, p99 <= 30 ms
+from 8 clients on a 2-core machine).
+
+Steps, each timed: start ``dedup serve`` on 127.0.0.1 (a fresh data folder), bulk-load the
+corpus with IndexStream, restart the server (so every worker restores the index from disk, and
+the restart is measured too), then run ``--clients`` client processes that each send Score
+requests (``index: false``) back to back: an incoming copy of an indexed article under a new id,
+the heaviest realistic case (a match with long shared passages). Results go to standard output
+and, with ``--results``, to a Markdown file.
+
+    python benchmarks/grpc_load.py                      # 20k Reuters documents, 2 workers, 8 clients
+    python benchmarks/grpc_load.py --documents 2000 --requests 100   # a quick run
+
+The corpus is research-only: it is read from ../shared/bench and never copied here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "bench" / "reuters21578.jsonl"
+WAIT = 1800.0
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one Score load run measured."""
+
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def read_documents(path: Path, limit: int) -> list[dict]:
+    """The first ``limit`` records of a JSONL corpus, as plain dicts (id, text, metadata)."""
+    records = []
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                records.append(json.loads(line))
+            if len(records) >= limit:
+                break
+    return records
+
+
+_SERVE_WITHOUT_EMBEDDER = (
+    "import sys; from dedup.engine import EngineConfig; from server import serve; "
+    "sys.exit(serve(sys.argv[1], '127.0.0.1', 0, workers=int(sys.argv[2]), config=EngineConfig(embedder=None)))"
+)
+
+
+def start_server(data: Path, workers: int, embedder: bool = True) -> tuple[subprocess.Popen, str, float]:
+    """``python -m dedup serve --port 0`` (or the same without the engine's embedder: no
+    translation channel); returns the process, its target and the seconds it took to accept
+    calls (index restored)."""
+    started = time.perf_counter()
+    if embedder:
+        command = [
+            sys.executable,
+            "-m",
+            "dedup",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+        ]
+    else:
+        command = [sys.executable, "-c", _SERVE_WITHOUT_EMBEDDER, str(data), str(workers)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    found = re.search(r"127\.0\.0\.1:(\d+)", line)
+    if not found:
+        process.kill()
+        raise SystemExit(f"the server did not start: {line!r}")
+    return process, f"127.0.0.1:{found.group(1)}", time.perf_counter() - started
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM, then wait for the graceful stop."""
+    process.send_signal(signal.SIGTERM)
+    process.wait(WAIT)
+    process.stdout.close()
+
+
+def _message(record: dict, doc_id: str | None = None):
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from dedup.document import DocumentError, parse_timestamp
+    from server._proto.dedup.v1 import syndication_pb2 as pb
+
+    fields = {k: record.get(k) or "" for k in ("title", "source", "language", "url")}
+    doc = pb.Document(id=doc_id or str(record["id"]), text=record["text"], **fields)
+    if record.get("published_at"):
+        try:
+            stamp = Timestamp()
+            stamp.FromDatetime(parse_timestamp(record["published_at"]))
+            doc.published_at.CopyFrom(stamp)
+        except DocumentError:
+            pass  # an impossible date is unknown, as in the batch job
+    return doc
+
+
+def bulk_load(target: str, records: list[dict]) -> tuple[float, object]:
+    """IndexStream every record; returns (seconds, summary)."""
+    import grpc
+
+    from server._proto.dedup.v1 import syndication_pb2 as pb
+    from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+
+    def requests() -> Iterator:
+        for record in records:
+            yield pb.IndexStreamRequest(document=_message(record))
+
+    options = [("grpc.max_send_message_length", -1)]
+    with grpc.insecure_channel(target, options=options) as channel:
+        started = time.perf_counter()
+        summary = pb_grpc.SyndicationStub(channel).IndexStream(requests(), timeout=WAIT)
+        return time.perf_counter() - started, summary
+
+
+def _client(target: str, queries: list[dict], warmup: int, warm: object, start: object, out: object) -> None:
+    """One client process: warm up, wait for the start, send Score requests back to back."""
+    import grpc
+
+    from server._proto.dedup.v1 import syndication_pb2 as pb
+    from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+
+    requests = [pb.ScoreRequest(document=_message(q, f"incoming-{q['id']}"), top_k=10) for q in queries]
+    channel = grpc.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+    stub = pb_grpc.SyndicationStub(channel)
+    for request in requests[:warmup]:
+        stub.Score(request, timeout=600)
+    warm.put(os.getpid())  # type: ignore[attr-defined]
+    start.wait()  # type: ignore[attr-defined]
+    latencies, errors = [], 0
+    for request in requests[warmup:]:
+        sent = time.perf_counter()
+        try:
+            stub.Score(request, timeout=60)
+            latencies.append((time.perf_counter() - sent) * 1000)
+        except grpc.RpcError:
+            errors += 1
+    channel.close()
+    out.put((latencies, errors))  # type: ignore[attr-defined]
+
+
+def score_load(target: str, records: list[dict], clients: int, requests: int, warmup: int) -> LoadResult:
+    """``clients`` processes each sending ``requests`` Score calls (after ``warmup`` more)."""
+    context = multiprocessing.get_context("spawn")
+    warm, start, out = context.Queue(), context.Event(), context.Queue()
+    step = max(1, len(records) // (clients * (requests + warmup)))
+    pool = records[::step]
+    processes = []
+    for k in range(clients):
+        queries = [pool[(k + j * clients) % len(pool)] for j in range(requests + warmup)]
+        processes.append(context.Process(target=_client, args=(target, queries, warmup, warm, start, out)))
+    for process in processes:
+        process.start()
+    for _ in processes:
+        warm.get(timeout=WAIT)  # every client has connected and warmed up
+    began = time.perf_counter()
+    start.set()
+    results = [out.get(timeout=WAIT) for _ in processes]
+    seconds = time.perf_counter() - began
+    for process in processes:
+        process.join(WAIT)
+    latencies = [x for lat, _ in results for x in lat]
+    return LoadResult(len(latencies), seconds, latencies, sum(e for _, e in results))
+
+
+def render(args: argparse.Namespace, facts: dict, load: LoadResult) -> str:
+    """The Markdown report."""
+    verdict = "meets" if load.per_second >= 400 and load.percentile(99) <= 30 else "does not meet"
+    lines = [
+        "# gRPC load: Score requests per second",
+        "",
+        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}, {platform.machine()}.",
+        "",
+        "```sh",
+        f"python benchmarks/grpc_load.py --documents {args.documents} --workers {args.workers} "
+        f"--clients {args.clients} --requests {args.requests}{' --no-embedder' if args.no_embedder else ''}",
+        "```",
+        "",
+        "| step | figure |",
+        "| --- | --- |",
+        f"| documents indexed (IndexStream, one stream) | {facts['documents']} in {facts['load_s']:.1f} s "
+        f"({facts['documents'] / facts['load_s']:.0f} documents/s) |",
+        f"| index after loading | {facts['stats']} |",
+        f"| restart with {args.workers} worker(s), until serving (index restored from disk) | {facts['restart_s']:.1f} s |",
+        f"| Score requests ({args.clients} client processes, back to back) | {load.requests} in {load.seconds:.1f} s, "
+        f"{load.errors} errors |",
+        f"| **throughput** | **{load.per_second:.0f} requests/s** |",
+        f"| latency p50 / p90 / p99 / max | {load.percentile(50):.1f} / {load.percentile(90):.1f} / "
+        f"**{load.percentile(99):.1f}** / {max(load.latencies_ms):.1f} ms |",
+        "",
+        f"Target (issue 3): >= 400 requests/s with p99 <= 30 ms from 8 clients on 2 cores: this run **{verdict}** it.",
+        "",
+        f"Engine: {'default configuration' if not args.no_embedder else 'default configuration without the embedder (no translation channel)'}, "
+        f"at commit {facts['commit']}.",
+        "",
+        "Each request scores an incoming copy of an indexed article under a new id (`index: false`, "
+        "`top_k: 10`): the heaviest realistic case, with long shared passages to recover. The clients "
+        "run on the same machine and share its cores with the server.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _stats_line(target: str) -> str:
+    import grpc
+
+    from server._proto.dedup.v1 import syndication_pb2 as pb
+    from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+
+    with grpc.insecure_channel(target) as channel:
+        s = pb_grpc.SyndicationStub(channel).Stats(pb.StatsRequest(), timeout=WAIT)
+    return f"{s.documents} documents, {s.lineages} lineages, {s.links} links, {s.bytes_on_disk / 1e6:.0f} MB on disk"
+
+
+def _commit() -> str:
+    """The short commit of the code measured (with "+changes" when the tree is not clean)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True
+        )
+        return head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (and optionally record) its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--documents", type=int, default=20_000, help="index this many documents (default 20000)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client processes (default 8)")
+    parser.add_argument("--requests", type=int, default=400, help="measured Score requests per client (default 400)")
+    parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests per client first (default 10)")
+    parser.add_argument(
+        "--no-embedder", action="store_true", help="serve without the engine's embedder (no translation channel)"
+    )
+    parser.add_argument("--results", type=Path, help="write the Markdown report here (e.g. benchmarks/RESULTS.md)")
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        print(f"no corpus at {args.corpus}: this benchmark needs ../shared/bench", file=sys.stderr)
+        return 2
+    records = read_documents(args.corpus, args.documents)
+    with tempfile.TemporaryDirectory(prefix="dedup-load-") as tmp:
+        data = Path(tmp) / "data"
+        process, target, _ = start_server(data, 1, not args.no_embedder)
+        load_s, summary = bulk_load(target, records)
+        print(f"loaded {summary.created} created, {summary.rejected} rejected in {load_s:.1f} s", flush=True)
+        stop_server(process)
+        process, target, restart_s = start_server(data, args.workers, not args.no_embedder)
+        try:
+            facts = {
+                "documents": summary.created,
+                "load_s": load_s,
+                "restart_s": restart_s,
+                "stats": _stats_line(target),
+                "commit": _commit(),
+            }
+            print(f"restarted with {args.workers} workers in {restart_s:.1f} s; {facts['stats']}", flush=True)
+            load = score_load(target, records, args.clients, args.requests, args.warmup)
+        finally:
+            stop_server(process)
+    report = render(args, facts, load)
+    print(report)
+    if args.results:
+        args.results.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
