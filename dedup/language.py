@@ -1,17 +1,47 @@
 """Language identification: detected when a document does not say, checked when it does.
 
-Uses ``lingua-language-detector`` (built for short and mixed texts) in its low-accuracy mode on
-the first few hundred characters: enough to tell every language of the benchmark apart, and
-five times faster to load than the full models. The detector is built once, on first use.
+Detection uses ``lingua-language-detector`` (built for short and mixed texts) in its
+low-accuracy mode on the first few hundred characters: enough to tell every language of the
+benchmark apart, and five times faster to load than the full models. The detector is built
+once, on first use.
+
+A declared language is checked against the script of the text, which costs a character scan:
+``ru`` on a Latin text or ``en`` on Arabic script is contradicted, and only then is the text
+sent to the detector. (Running the detector on every document cost 17 s of a 55 s batch on
+the dev split, and on 400 characters it contradicted ten correct declarations.)
 """
 
 from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
-__all__ = ["detect_language", "detect_languages", "resolve_language"]
+__all__ = ["detect_language", "detect_languages", "resolve_language", "script_of", "script_agrees", "languages_of"]
+
+# Letter ranges of the scripts we can tell apart cheaply.
+_SCRIPT_RANGES = (
+    ("latin", 0x0041, 0x024F),
+    ("greek", 0x0370, 0x03FF),
+    ("cyrillic", 0x0400, 0x052F),
+    ("hebrew", 0x0590, 0x05FF),
+    ("arabic", 0x0600, 0x06FF),
+    ("devanagari", 0x0900, 0x097F),
+    ("thai", 0x0E00, 0x0E7F),
+    ("hangul", 0xAC00, 0xD7AF),
+    ("cjk", 0x3040, 0x30FF),
+    ("cjk", 0x4E00, 0x9FFF),
+)
+# The script each language is written in, for the languages whose script is not Latin or is
+# shared with few others; any other code is taken to be written in Latin letters.
+_LANGUAGE_SCRIPTS = {
+    "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "mk": "cyrillic", "be": "cyrillic", "kk": "cyrillic",
+    "sr": "cyrillic|latin", "mn": "cyrillic",
+    "el": "greek", "he": "hebrew", "yi": "hebrew",
+    "ar": "arabic", "ur": "arabic", "fa": "arabic", "ps": "arabic",
+    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari",
+    "th": "thai", "ko": "hangul", "ja": "cjk", "zh": "cjk",
+}
 
 _SAMPLE_CHARS = 400
 _lock = threading.Lock()
@@ -54,6 +84,33 @@ def detect_languages(texts: Sequence[str]) -> list[Optional[str]]:
     return [_code(language) for language in found]
 
 
+def script_of(text: str) -> Optional[str]:
+    """The script most letters of ``text``'s first few hundred characters are written in.
+
+    >>> script_of("Путин прибыл"), script_of("東京都の知事"), script_of("123 !")
+    ('cyrillic', 'cjk', None)
+    """
+    counts: dict[str, int] = {}
+    for ch in text[:_SAMPLE_CHARS]:
+        if not ch.isalpha():
+            continue
+        code = ord(ch)
+        for name, low, high in _SCRIPT_RANGES:
+            if low <= code <= high:
+                counts[name] = counts.get(name, 0) + 1
+                break
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def script_agrees(language: str, text: str) -> bool:
+    """Whether ``text`` is written in the script of ``language`` (true when it cannot tell)."""
+    script = script_of(text)
+    if script is None:
+        return True
+    expected = _LANGUAGE_SCRIPTS.get(language.split("-")[0].lower(), "latin")
+    return script in expected.split("|")
+
+
 def resolve_language(declared: str, detected: Optional[str]) -> str:
     """The language to use for a document: the declared one (its primary subtag) unless
     detection disagrees, then the detected one; the declared one when nothing was detected.
@@ -69,6 +126,18 @@ def resolve_language(declared: str, detected: Optional[str]) -> str:
     return primary
 
 
-def languages_of(declared: Iterable[str], texts: Sequence[str]) -> list[str]:
-    """Resolved language of each document (one detection pass over all texts)."""
-    return [resolve_language(d, found) for d, found in zip(declared, detect_languages(texts))]
+def language_for(declared: str, text: str) -> str:
+    """The language of one document: the declared one when its script agrees with the text,
+    else what the detector finds."""
+    if declared and script_agrees(declared, text):
+        return resolve_language(declared, None)
+    return resolve_language(declared, detect_language(text))
+
+
+def languages_of(declared: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """:func:`language_for` of many documents, the doubtful ones detected in one pass."""
+    resolved = [resolve_language(d, None) if d and script_agrees(d, t) else None for d, t in zip(declared, texts)]
+    doubtful = [k for k, r in enumerate(resolved) if r is None]
+    for k, found in zip(doubtful, detect_languages([texts[k] for k in doubtful])):
+        resolved[k] = resolve_language(declared[k], found)
+    return [r or "" for r in resolved]

@@ -1,6 +1,6 @@
 import pytest
 
-from dedup.language import detect_language, detect_languages, languages_of, resolve_language
+from dedup.language import detect_language, detect_languages, language_for, languages_of, resolve_language, script_agrees
 
 
 @pytest.mark.parametrize(
@@ -28,4 +28,13 @@ def test_declared_language_is_checked_against_the_text():
     assert resolve_language("en-GB", "en") == "en"
     assert resolve_language("en", "fr") == "fr"  # a CMS default contradicted by the text
     assert resolve_language("de", None) == "de"
-    assert languages_of(["en", ""], ["Les djihadistes sont entrés dans Alep.", "Rebels entered Aleppo on Friday."]) == ["fr", "en"]
+    assert languages_of(["", "en"], ["Les djihadistes sont entrés dans Alep.", "Rebels entered Aleppo on Friday."]) == ["fr", "en"]
+
+
+def test_a_declared_language_contradicted_by_the_script_is_detected_instead():
+    assert not script_agrees("en", "Джихадисты вошли в Алеппо, второй по величине город Сирии.")
+    assert script_agrees("ru", "Джихадисты вошли в Алеппо.")
+    assert language_for("en", "Джихадисты и их союзники вошли в Алеппо, второй по величине город Сирии.") == "ru"
+    assert language_for("ja", "Rebels entered Aleppo on Friday after a two-day offensive.") == "en"
+    # A declaration the script agrees with is trusted: no detector call, no second guessing.
+    assert language_for("de", "Rebels entered Aleppo on Friday.") == "de"
