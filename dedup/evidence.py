@@ -44,6 +44,7 @@ class PairEvidence:
     name_overlap: float | None = None
     lead_rank: int | None = None
     number_dice: float = 0.0
+    shared_numbers: int = 0
     sentence_ratio: float = 0.0
 
     @property
@@ -75,6 +76,7 @@ class PairEvidence:
             name_overlap=self.name_overlap,
             lead_rank=self.lead_rank,
             number_dice=self.number_dice,
+            shared_numbers=self.shared_numbers,
             sentence_ratio=self.sentence_ratio,
         )
 
@@ -139,6 +141,17 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
+MIN_SENTENCES_TO_COMPARE = 4
+
+
+def _sentence_ratio(a: int, b: int) -> float:
+    """Ratio of two sentence counts, 0 when either text is too short for equal counts to
+    mean more than chance (a translation keeps its source's sentences one by one)."""
+    if min(a, b) < MIN_SENTENCES_TO_COMPARE:
+        return 0.0
+    return min(a, b) / max(a, b)
+
+
 def _name_stems(names: frozenset[str]) -> frozenset[str]:
     """First four letters of each name: exonyms and inflections share them (Alep, Aleppo;
     Syrie, Syria, Syrian; Putin, Putina)."""
@@ -174,7 +187,8 @@ def measure_pair(
         name_overlap=_overlap(_name_stems(a.names), _name_stems(b.names)),
         lead_rank=lead_rank,
         number_dice=_dice(a.numbers, b.numbers),
-        sentence_ratio=min(a.sentences, b.sentences) / max(a.sentences, b.sentences, 1),
+        shared_numbers=len(a.numbers & b.numbers),
+        sentence_ratio=_sentence_ratio(a.sentences, b.sentences),
     )
 
 

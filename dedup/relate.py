@@ -115,15 +115,16 @@ def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> fl
 # languages of the dev split (``benchmarks/fit_link_model.py``). Embeddings say "same topic"
 # too easily, so the figures and names both texts carry have their say.
 TRANSLATION_WEIGHTS: dict[str, float] = {
-    "embedding_cosine": 1.62,
-    "lead_rank": -6.05,
-    "number_dice": 7.66,
-    "has_numbers": -1.37,
-    "name_overlap": 5.06,
+    "embedding_cosine": 4.92,
+    "lead_rank": -5.60,
+    "number_dice": 6.12,
+    "shared_numbers": 2.64,
+    "has_numbers": -1.19,
+    "name_overlap": 6.46,
     "has_names": -1.13,
-    "sentence_ratio": 10.52,
+    "sentence_ratio": 6.45,
 }
-TRANSLATION_INTERCEPT = -8.74
+TRANSLATION_INTERCEPT = -8.39
 
 
 #: Lead ranks at or beyond this are all "far": a translation is among its source's nearest
@@ -138,6 +139,7 @@ def translation_vector(evidence: PairEvidence) -> dict[str, float]:
         "embedding_cosine": evidence.embedding_cosine or 0.0,
         "lead_rank": min(rank, MAX_LEAD_RANK) / MAX_LEAD_RANK,
         "number_dice": evidence.number_dice,
+        "shared_numbers": min(evidence.shared_numbers, 5) / 5,
         "has_numbers": float(evidence.number_overlap is not None),
         "name_overlap": evidence.name_overlap or 0.0,
         "has_names": float(evidence.name_overlap is not None),
