@@ -56,6 +56,12 @@ def _evidence_chunk(bounds: tuple[int, int]) -> list[PairEvidence]:
     return Engine.pair_evidence(engine, pairs[bounds[0] : bounds[1]], *args, **kwargs)
 
 
+def _embed_chunk(bounds: tuple[int, int]) -> list:
+    engine: Engine = _shared["engine"]  # type: ignore[assignment]
+    texts: list[str] = _shared["texts"]  # type: ignore[assignment]
+    return list(Engine._embed(engine, texts[bounds[0] : bounds[1]]))
+
+
 def _in_workers(work, total: int, workers: int, shared: dict[str, object], progress: Progress, stage: str) -> list:  # type: ignore[no-untyped-def]
     """Run ``work`` over chunks of ``range(total)`` in forked workers, results in order."""
     _shared.update(shared)
@@ -83,6 +89,19 @@ class _ParallelEngine(Engine):
             return super().pair_evidence(pairs, *args, **kwargs)
         shared = {"engine": self, "pairs": pairs, "arguments": (args, kwargs)}
         return _in_workers(_evidence_chunk, len(pairs), self.workers, shared, self.progress, "evidence")
+
+
+    def ensure_vectors(self, progress: Progress = _no_progress) -> None:
+        """:meth:`Engine.ensure_vectors`, the leads embedded by workers (each loads its own
+        model: the embedding model is the costliest step of a multilingual batch)."""
+        missing = [d for d in self.documents.values() if d.vector is None]
+        if self.workers < 2 or len(missing) < PARALLEL_MIN_ITEMS:
+            return super().ensure_vectors(progress)
+        texts = [d.document.text for d in missing]
+        shared = {"engine": self, "texts": texts}
+        vectors = _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed")
+        for indexed, vector in zip(missing, vectors):
+            indexed.vector = vector
 
 
 def run_batch(

@@ -78,3 +78,11 @@ def test_links_for_finds_the_original_of_a_new_translation():
     assert [m.id for m in matches] == ["ru-original"]
     assert "translation" in matches[0].channels
     assert not matches[0].evidence.same_language
+
+
+def test_translation_links_are_the_same_with_workers(monkeypatch):
+    import dedup.batch
+
+    monkeypatch.setattr(dedup.batch, "PARALLEL_MIN_ITEMS", 1)
+    docs = _documents()
+    assert run_batch(docs, _config(), workers=2) == run_batch(docs, _config(), workers=1)
