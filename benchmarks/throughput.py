@@ -97,6 +97,7 @@ def machine() -> dict:
         "ram_gb": round(ram / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "versions": versions,
     }
 
@@ -398,6 +399,10 @@ def report(figures: dict, command: str) -> str:
         "",
         f"Code: {m['commit']}; engine: {figures['engine']}. Machine: {m['cpu']}, {m['nproc']} cores, {m['ram_gb']} GB RAM; Python {m['python']} ({m['platform']}).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        (
+            f"Load average (1 min) at the start: {m['load_average']}, at the end: {figures.get('load_at_end')} "
+            "(above the core count, other processes shared the cores and every figure is pessimistic)."
+        ),
         "",
     ]
     if "index" in figures:
@@ -520,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     if "plot" in parts and figures.get("batch"):
         made = plot(figures["batch"], Path(args.results).with_name(PLOT.name))
         figures["plot"] = str(made) if made else None
+    figures["load_at_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     section = report(figures, "python benchmarks/throughput.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     print()
     print(section)

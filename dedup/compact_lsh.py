@@ -112,10 +112,14 @@ class CompactLSH:
         if len(values) != self.h:
             raise ValueError(f"expecting a MinHash of {self.h} permutations, got {len(values)}")
         bands = values[: self.b * self.r].astype(np.uint64).reshape(self.b, self.r)
-        hashed = self._band_seeds.copy()
+        # MinHash values are below 2**32: two of them pack into one word without loss, and
+        # the mix is a bijection, so within a band only equal values give equal hashes when
+        # r <= 2 (datasketch's choice at low thresholds).
+        packed = bands[:, 0] if self.r == 1 else (bands[:, 0] << np.uint64(32)) ^ bands[:, 1]
+        hashed = _mix(packed ^ self._band_seeds)
         with np.errstate(over="ignore"):
-            for column in range(self.r):
-                hashed = _mix(hashed ^ bands[:, column]) + _GOLDEN
+            for column in range(2, self.r):
+                hashed = _mix((hashed + _GOLDEN) ^ bands[:, column])
         return hashed
 
     # -- datasketch's interface ---------------------------------------------------------------
@@ -142,9 +146,12 @@ class CompactLSH:
         if len(self._hashes):
             low = np.searchsorted(self._hashes, hashes, side="left")
             high = np.searchsorted(self._hashes, hashes, side="right")
-            for start, end in zip(low.tolist(), high.tolist()):
-                if end > start:
-                    found.update(self._documents[start:end].tolist())
+            hit = np.flatnonzero(high > low)
+            if len(hit):
+                documents = self._documents
+                found.update(
+                    np.concatenate([documents[a:z] for a, z in zip(low[hit].tolist(), high[hit].tolist())]).tolist()
+                )
         if self._pending:
             for value in hashes.tolist():
                 numbers = self._pending.get(value)
