@@ -244,8 +244,15 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._depth = 0
         self._writing = False
+
+    def _migrate(self) -> None:
+        """Bring a store written by an earlier version up to the current schema."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        if "archived" not in columns:
+            self._db.execute("ALTER TABLE events ADD COLUMN archived TEXT")
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[None]:
