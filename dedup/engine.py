@@ -145,7 +145,7 @@ class Engine:
         progress: Progress = _no_progress,
         features: Sequence[Features] | None = None,
     ) -> None:
-        """Index every document, reporting progress as ("features"/"sketch", done, total).
+        """Index every document, reporting progress as ("index"/"sketch", done, total).
 
         Term statistics of the whole batch are gathered before any document is sketched, so
         rarity-weighted channels see the same frequencies for the first document as the last.
@@ -164,7 +164,7 @@ class Engine:
         for done, doc in enumerate(documents, start=1):
             stored.append(self._store(doc, None if features is None else features[done - 1], languages[done - 1]))
             if done % 1000 == 0 or done == len(documents):
-                progress("features", done, len(documents))
+                progress("index", done, len(documents))
         for done, indexed in enumerate(stored, start=1):
             self._sketch_into_index(indexed)
             if done % 1000 == 0 or done == len(documents):
