@@ -68,7 +68,7 @@ class LinkPolicy:
     min_probability: float = 0.9
     merge_min_probability: float = 0.99
     min_shared_quotations: int = 2
-    min_translation_probability: float = 0.9
+    min_translation_probability: float = 0.97
     min_number_agreement: float = 0.5
     update_min_containment: float = 0.95
     republication_min_word_containment: float = 0.6
