@@ -20,7 +20,7 @@ default way, so each is also a ratio:
   :class:`dedup.compact_lsh.CompactLSH` when present.
 - ``batch``: ``run_batch`` on generated scale corpora: seconds, documents/s and recall of the
   generated lineages (see ``scale_corpus.py``).
-- ``plot``: batch seconds against corpus size, as a PNG beside RESULTS.md.
+- ``plot``: batch seconds against corpus size, as a PNG beside RESULTS.md (one per run).
 
 ``--monolingual`` measures the English pipeline alone (no language identification, no
 translation channel: ``EngineConfig(embedder=None, detect_languages=False)``); both corpora are
@@ -523,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     if "batch" in parts:
         figures["batch"] = measure_batch([int(n) for n in args.batch_sizes.split(",")], stories, workers, config)
     if "plot" in parts and figures.get("batch"):
-        made = plot(figures["batch"], Path(args.results).with_name(PLOT.name))
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+        made = plot(figures["batch"], Path(args.results).with_name(f"{PLOT.stem}-{stamp}{PLOT.suffix}"))
         figures["plot"] = str(made) if made else None
     figures["load_at_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     section = report(figures, "python benchmarks/throughput.py " + " ".join(argv if argv is not None else sys.argv[1:]))
