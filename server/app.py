@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import os
@@ -11,6 +12,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
 from typing import TextIO
@@ -115,10 +117,13 @@ def create_server(
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)  # grpc raises, older versions returned 0
+    except RuntimeError:
+        port = 0
     if port == 0:
         index.close()
-        raise OSError(f"cannot listen on {address}")
+        raise OSError(errno.EADDRINUSE, "cannot listen there (address in use or not available)", address)
     return SyndicationServer(server, index, health_servicer), port
 
 
@@ -184,7 +189,11 @@ def _reserve_port(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise OSError(err.errno, err.strerror, f"{host}:{port}") from err
     return sock
 
 
@@ -202,6 +211,21 @@ def _worker(
     server.start()
     ready.put(os.getpid())  # type: ignore[attr-defined]
     _run_until_signalled(server, grace, parent=parent)
+
+
+def _all_ready(processes: list, ready: object) -> bool:
+    """Wait until every worker reports it is serving; False as soon as one has died (or after
+    :data:`DEFAULT_START_TIMEOUT_SECONDS`)."""
+    deadline = time.monotonic() + DEFAULT_START_TIMEOUT_SECONDS
+    started = 0
+    while started < len(processes) and time.monotonic() < deadline:
+        try:
+            ready.get(timeout=0.5)  # type: ignore[attr-defined]
+            started += 1
+        except queue.Empty:
+            if any(p.exitcode is not None for p in processes):
+                return False
+    return started == len(processes)
 
 
 def _serve_processes(
@@ -234,12 +258,12 @@ def _serve_processes(
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    try:
-        for _ in processes:
-            ready.get(timeout=DEFAULT_START_TIMEOUT_SECONDS)
-    except queue.Empty:
+    if not _all_ready(processes, ready):
         forward(signal.SIGTERM, None)
-        print("dedup: error: the workers did not start", file=sys.stderr)
+        for process in processes:
+            process.join(DEFAULT_GRACE_SECONDS)
+        reservation.close()
+        print("dedup: error: the workers did not start (see their errors above)", file=sys.stderr)
         return 1
     _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} with {workers} processes (data in {data_dir})", out)
     for process in processes:

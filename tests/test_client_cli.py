@@ -205,3 +205,15 @@ def test_a_node_grpc_js_client_can_index_and_score(running, seeds):
 def test_cli_serve_refuses_a_text_limit_above_what_documents_allow(tmp_path, capsys):
     assert main(["serve", "--data", str(tmp_path / "d"), "--port", "0", "--max-text-bytes", "2000000"]) == 2
     assert "max_text_bytes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cli_serve_on_a_taken_port_fails_with_one_line(tmp_path, capsys, workers):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["serve", "--data", str(tmp_path / "d"), "--port", str(port), "--workers", workers])
+    assert status == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"127.0.0.1:{port}" in err
