@@ -6,7 +6,9 @@ once, when the later of the two is indexed) and kept in a link graph. Its lineag
 :meth:`Engine.place` itself (the batch job's grouping and orientation), run on the connected
 component of the link graph that holds it: grouping and orientation never look outside a
 component, so this is the batch decision for the documents and links the service holds.
-Boilerplate is learned from documents as they are indexed.
+Boilerplate is learned from documents as they are indexed. Scoring without indexing adds the
+document to the engine for the time of the call only, so what it is compared with is exactly
+what indexing would compare.
 
 Every write goes to the :class:`dedup.store.Store` and the in-memory engine under one lock (the
 engine is not thread-safe); the store is the source of truth, so a failure half-way through a
@@ -217,10 +219,6 @@ class LinkGraph:
                 if other in inside:
                     out[id(link)] = link
         return list(out.values())
-
-    def linked_documents(self) -> int:
-        """Number of documents with at least one link."""
-        return len(self._edges)
 
     def link_count(self) -> int:
         """Number of links."""

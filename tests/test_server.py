@@ -420,6 +420,11 @@ def _start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, int]:
 
 
 def test_kill_9_mid_stream_keeps_every_acknowledged_document(tmp_path):
+    """Five documents acknowledged one by one (Index), then a stream held open after 20
+    documents; once the server has committed those 20 (Stats says so), kill -9. After a
+    restart: every acknowledged document is there, the stream's committed prefix too (a
+    client stream acknowledges only at its end; the server commits each document as it
+    arrives), and Stats.documents is exactly what GetLineage finds."""
     data = tmp_path / "data"
     process, port = _start_serve(data)
     try:
