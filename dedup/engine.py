@@ -102,7 +102,7 @@ class Engine:
     def features_of(self, doc: Document) -> Features:
         """The features of ``doc`` under the current boilerplate model."""
         return extract_features(
-            doc.text, source=doc.source, boilerplate=self.boilerplate, config=self.config.features
+            doc.text, source=doc.source, boilerplate=self.boilerplate, config=self.config.features, title=doc.title
         )
 
     def counts_of(self, features: Features) -> sp.csr_matrix:

@@ -46,6 +46,7 @@ class PairEvidence:
     number_dice: float = 0.0
     shared_numbers: int = 0
     sentence_ratio: float = 0.0
+    title_overlap: float | None = None
 
     @property
     def max_containment(self) -> float:
@@ -78,6 +79,7 @@ class PairEvidence:
             number_dice=self.number_dice,
             shared_numbers=self.shared_numbers,
             sentence_ratio=self.sentence_ratio,
+            title_overlap=self.title_overlap,
         )
 
 
@@ -189,6 +191,7 @@ def measure_pair(
         number_dice=_dice(a.numbers, b.numbers),
         shared_numbers=len(a.numbers & b.numbers),
         sentence_ratio=_sentence_ratio(a.sentences, b.sentences),
+        title_overlap=_overlap(a.title_words, b.title_words, minimum=1),
     )
 
 

@@ -76,6 +76,7 @@ class Features:
     quotations: tuple[np.ndarray, ...] = ()
     names: frozenset[str] = frozenset()
     sentences: int = 0
+    title_words: frozenset[str] = frozenset()
 
     @property
     def length(self) -> int:
@@ -118,8 +119,10 @@ def extract_features(
     source: str = "",
     boilerplate: BoilerplateModel | None = None,
     config: FeatureConfig = FeatureConfig(),
+    title: str = "",
 ) -> Features:
-    """Normalise ``text``, strip its boilerplate and compute every feature set."""
+    """Normalise ``text``, strip its boilerplate and compute every feature set; the
+    ``title``'s content words are kept apart (they tell short template texts apart)."""
     lines = strip_boilerplate(story_lines(text), source, boilerplate)
     clean = "\n".join(lines)
     tokens = tokenize(clean)
@@ -136,4 +139,5 @@ def extract_features(
         quotations=_quotations(clean, config.min_content_chars),
         names=extract_names(text),
         sentences=len(split_sentences(clean)),
+        title_words=frozenset(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )

@@ -23,15 +23,19 @@ class _StoryEmbedder:
 
 ORIGINAL_RU = (
     "Путин прибыл в Санкт-Петербург на Главный военно-морской парад 2021 года. Президент Владимир Путин "
-    "осмотрел 54 корабля и 4000 военнослужащих, сообщил Кремль."
+    "осмотрел 54 корабля и 4000 военнослужащих, сообщил Кремль. Парад прошёл в Финском заливе и на Неве, "
+    "в нём участвовали суда Северного флота."
 )
 RENDERINGS_EN = [
     "Putin arrived in Saint Petersburg for the Main Naval Parade of 2021. President Vladimir Putin "
-    "reviewed 54 ships and 4000 servicemen, the Kremlin said.",
+    "reviewed 54 ships and 4000 servicemen, the Kremlin said. The parade took place in the Gulf of "
+    "Finland and on the Neva river, with vessels of the Northern Fleet taking part.",
     "Putin has arrived in St Petersburg for the main navy parade in 2021. President Vladimir Putin "
-    "inspected 54 vessels and 4000 troops, according to the Kremlin.",
+    "inspected 54 vessels and 4000 troops, according to the Kremlin. The parade was held in the Gulf of "
+    "Finland and on the Neva, and ships of the Northern Fleet took part in it.",
     "Putin came to Saint Petersburg for the Main Parade of the Navy, 2021. Vladimir Putin, the President, "
-    "looked over 54 ships and 4000 military personnel, the Kremlin reported.",
+    "looked over 54 ships and 4000 military personnel, the Kremlin reported. The parade went ahead in the "
+    "Gulf of Finland and on the Neva with Northern Fleet vessels taking part.",
 ]
 UNRELATED_DE = "Bayern München gewann 2021 das Spiel gegen Dortmund mit 3:1, Harry Kane traf zweimal vor 75000 Zuschauern."
 

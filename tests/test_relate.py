@@ -1,0 +1,105 @@
+import dataclasses
+
+import pytest
+
+from dedup.evidence import PairEvidence
+from dedup.relate import (
+    LinkPolicy,
+    Relation,
+    derivation,
+    link_probability,
+    link_strength,
+    quotes_and_numbers_agree,
+    translation_probability,
+)
+
+
+def _evidence(**fields) -> PairEvidence:
+    base = dict(
+        cosine=0.0,
+        containment_a_in_b=0.0,
+        containment_b_in_a=0.0,
+        word_containment_a_in_b=0.0,
+        word_containment_b_in_a=0.0,
+        number_overlap=None,
+    )
+    base.update(fields)
+    return PairEvidence(**base)
+
+
+COPY = _evidence(
+    cosine=0.97, containment_a_in_b=0.95, containment_b_in_a=0.9, word_containment_a_in_b=0.97,
+    word_containment_b_in_a=0.95, number_overlap=1.0, number_dice=1.0, order_agreement=1.0, ordered_containment=0.95,
+)
+SAME_TOPIC = _evidence(
+    cosine=0.45, containment_a_in_b=0.04, containment_b_in_a=0.05, word_containment_a_in_b=0.35,
+    word_containment_b_in_a=0.3, number_overlap=0.25, number_dice=0.2, order_agreement=0.45, ordered_containment=0.15,
+)
+
+
+def test_a_copy_links_and_a_same_topic_report_does_not():
+    assert link_strength(COPY, 300, 320) > 0.99
+    assert link_strength(SAME_TOPIC, 300, 320) == 0.0
+    assert link_probability(COPY, 300, 320) > link_probability(SAME_TOPIC, 300, 320)
+
+
+def test_more_agreeing_evidence_never_lowers_the_probability():
+    weaker = dataclasses.replace(COPY, order_agreement=0.5, ordered_containment=0.4)
+    assert link_probability(COPY, 300, 300) >= link_probability(weaker, 300, 300)
+
+
+def test_a_short_text_links_only_to_a_near_copy_with_the_same_figures_and_headline():
+    template = dataclasses.replace(COPY, number_dice=0.5, number_overlap=0.5)
+    assert link_strength(template, 20, 22) == 0.0  # "Qtly div 35 cts vs 30 cts prior": another company
+    assert link_strength(COPY, 20, 22) > 0
+    other_headline = dataclasses.replace(COPY, title_overlap=0.0)
+    assert link_strength(other_headline, 20, 22) == 0.0
+    assert link_strength(other_headline, 300, 320) > 0  # long texts: the headline may be rewritten
+
+
+def test_quotations_and_figures_link_a_rewrite():
+    rewrite = dataclasses.replace(SAME_TOPIC, shared_quotations=3, number_overlap=0.67)
+    assert quotes_and_numbers_agree(rewrite)
+    assert link_strength(rewrite, 300, 320) == LinkPolicy().min_probability
+    assert not quotes_and_numbers_agree(dataclasses.replace(rewrite, shared_quotations=1))
+    assert not quotes_and_numbers_agree(dataclasses.replace(rewrite, number_overlap=0.2))
+
+
+def test_pairs_in_two_languages_go_to_the_translation_model():
+    translation = _evidence(
+        same_language=False, embedding_cosine=0.9, lead_rank=0, number_overlap=1.0, number_dice=1.0,
+        shared_numbers=5, name_overlap=0.8, sentence_ratio=0.95,
+    )
+    unrelated = dataclasses.replace(translation, lead_rank=5, number_dice=0.1, shared_numbers=1, name_overlap=0.0, sentence_ratio=0.0)
+    assert translation_probability(translation) > 0.97
+    assert link_strength(translation, 300, 280) > 0
+    assert link_strength(unrelated, 300, 280) == 0.0
+    assert translation_probability(dataclasses.replace(translation, embedding_cosine=None)) == 0.0
+
+
+@pytest.mark.parametrize(
+    "evidence, same_source, same_day, expected",
+    [
+        (dataclasses.replace(COPY, same_language=False), False, False, Relation.TRANSLATION),
+        (COPY, True, False, Relation.UPDATE),
+        (dataclasses.replace(COPY, containment_a_in_b=0.99, containment_b_in_a=0.99), False, True, Relation.UPDATE),
+        (COPY, False, False, Relation.REPUBLICATION),
+        (SAME_TOPIC, False, False, Relation.PARTIAL),
+    ],
+)
+def test_derivation_names_the_relation(evidence, same_source, same_day, expected):
+    assert derivation(evidence, same_source=same_source, same_day=same_day) is expected
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("min_probability", 1.5, "min_probability must be between 0 and 1"),
+        ("merge_min_probability", -0.1, "merge_min_probability must be between 0 and 1"),
+        ("min_shared_quotations", 0, "min_shared_quotations must be at least 1"),
+        ("min_tokens", 0, "min_tokens must be at least 1"),
+    ],
+)
+def test_policy_checks_its_arguments(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        LinkPolicy(**{field: value})
