@@ -322,6 +322,14 @@ class Engine:
             found[ids[j]] = (cosine, max(forward, backward))
         return found
 
+    def evidence_between(self, a_id: str, b_id: str) -> PairEvidence:
+        """Lexical evidence between two indexed documents (no translation hints), for pairs no
+        channel proposed, such as two members of one lineage that are not linked directly."""
+        a, b = self.documents[a_id], self.documents[b_id]
+        weighted = self.tfidf.weight(sp.vstack([a.counts, b.counts], format="csr"))
+        cosine = float(weighted[0].multiply(weighted[1]).sum())
+        return measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.language, b.language))
+
     def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
         """Every pair of indexed documents some lexical channel proposes, each pair once."""
         ids = list(self.documents)
