@@ -28,6 +28,12 @@ def _render_match(rank: int, match: Match, out: TextIO) -> None:
         f"     cosine {match.cosine:.2f}, containment {match.containment_query_in_match:.0%} of this in it, "
         f"{match.containment_match_in_query:.0%} of it in this; lineage {match.lineage_id}\n"
     )
+    if match.translation is not None:
+        t = match.translation
+        out.write(
+            f"     in {match.language or 'another language'}: lead cosine {t.lead_cosine:.2f}, lead rank {t.lead_rank}, "
+            f"{t.figures_in_common:.0%} of figures and {t.names_in_common:.0%} of names in common\n"
+        )
     out.writelines(
         textwrap.fill(
             f"“{_excerpt(passage.text)}” ({passage.tokens} words)",

@@ -24,7 +24,18 @@ from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
 from server.convert import document_to_proto, relation_from_proto
 
 from .errors import from_rpc_error
-from .types import IndexResult, Lineage, LineageNode, Match, Passage, Rejection, ScoreResult, Stats, StreamSummary
+from .types import (
+    IndexResult,
+    Lineage,
+    LineageNode,
+    Match,
+    Passage,
+    Rejection,
+    ScoreResult,
+    Stats,
+    StreamSummary,
+    TranslationEvidence,
+)
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "SyndicationClient"]
 
@@ -56,6 +67,14 @@ def _match(m: pb.Match) -> Match:
         title=m.title,
         source=m.source,
         published_at=_when(m),
+        language=m.language,
+        translation=(
+            TranslationEvidence(
+                m.translation.lead_cosine, m.translation.lead_rank, m.translation.figures_in_common, m.translation.names_in_common
+            )
+            if m.HasField("translation")
+            else None
+        ),
     )
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "ScoreResult",
     "Stats",
     "StreamSummary",
+    "TranslationEvidence",
 ]
 
 
@@ -64,6 +65,16 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class TranslationEvidence:
+    """What links two texts in different languages."""
+
+    lead_cosine: float
+    lead_rank: int
+    figures_in_common: float
+    names_in_common: float
+
+
+@dataclass(frozen=True)
 class Match:
     """An indexed document linked to the scored one, with the evidence."""
 
@@ -79,6 +90,9 @@ class Match:
     title: str
     source: str
     published_at: datetime | None
+    language: str = ""
+    #: For a match in another language: lead cosine, lead rank, figures and names in common.
+    translation: TranslationEvidence | None = None
 
 
 @dataclass(frozen=True)

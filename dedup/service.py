@@ -119,6 +119,30 @@ class ScoredMatch:
     lineage_id: str
     passages: tuple[SharedPassage, ...]
     document: Document
+    language: str = ""
+    translation: TranslationEvidence | None = None
+
+
+@dataclass(frozen=True)
+class TranslationEvidence:
+    """What links a query and a match in two languages (see ``dedup.evidence.PairEvidence``)."""
+
+    lead_cosine: float
+    lead_rank: int
+    figures_in_common: float
+    names_in_common: float
+
+
+def _translation_evidence(match: Match) -> TranslationEvidence | None:
+    evidence = match.evidence
+    if evidence.same_language or evidence.embedding_cosine is None:
+        return None
+    return TranslationEvidence(
+        lead_cosine=round(evidence.embedding_cosine, 4),
+        lead_rank=evidence.lead_rank if evidence.lead_rank is not None else -1,
+        figures_in_common=round(evidence.number_dice, 4),
+        names_in_common=round(evidence.name_overlap or 0.0, 4),
+    )
 
 
 @dataclass(frozen=True)
@@ -650,6 +674,8 @@ class LineageIndex:
                     lineage_id=self._placement_of(match.id).lineage_id,
                     passages=_passages(features, other.features),
                     document=other.document,
+                    language=other.language,
+                    translation=_translation_evidence(match),
                 )
             )
         return tuple(out)

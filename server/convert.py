@@ -132,6 +132,19 @@ def match_to_proto(match: ScoredMatch) -> pb.Match:
         title=match.document.title,
         source=match.document.source,
         published_at=timestamp_to_proto(match.document.published_at),
+        language=match.language,
+        translation=_translation_to_proto(match),
+    )
+
+
+def _translation_to_proto(match: ScoredMatch) -> pb.TranslationEvidence | None:
+    if match.translation is None:
+        return None
+    return pb.TranslationEvidence(
+        lead_cosine=match.translation.lead_cosine,
+        lead_rank=max(match.translation.lead_rank, 0),
+        figures_in_common=match.translation.figures_in_common,
+        names_in_common=match.translation.names_in_common,
     )
 
 

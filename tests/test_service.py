@@ -369,3 +369,36 @@ def test_score_predicts_the_placement_that_indexing_gives():
         index = _indexed([d for d in seeds if d.id != last.id])
         predicted = index.score(last).placement
         assert index.index(last).placement == predicted, last.id
+
+
+def test_score_returns_translation_evidence_for_a_match_in_another_language():
+    """A translation match carries what links it across languages (issue 4), with the stand-in
+    embedder of tests/test_translation.py so the result is exact."""
+    import numpy as np
+
+    from dedup.engine import EngineConfig
+
+    class StoryEmbedder:  # leads of one story embed identically, of two stories orthogonally
+        dimension = 2
+
+        def embed(self, texts):
+            return np.array([[1.0, 0.0] if t.startswith("navy") else [0.0, 1.0] for t in texts], dtype=np.float32)
+
+    russian = (
+        "navy Путин прибыл в Санкт-Петербург на Главный военно-морской парад 2021 года. Президент Владимир Путин "
+        "осмотрел 54 корабля и 4000 военнослужащих, сообщил Кремль."
+    )
+    english = (
+        "navy Putin arrived in Saint Petersburg for the Main Naval Parade of 2021. President Vladimir Putin "
+        "reviewed 54 ships and 4000 servicemen, the Kremlin said."
+    )
+    index = LineageIndex(config=EngineConfig(embedder=StoryEmbedder(), detect_languages=False))
+    index.index(Document(id="ru", text=russian, language="ru"))
+    index.index(Document(id="de", text="football Bayern München gewann 2021 gegen Dortmund mit 3:1.", language="de"))
+    result = index.score(Document(id="en", text=english, language="en"))
+    [match] = result.matches
+    assert match.id == "ru" and match.language == "ru"
+    assert match.relation is Relation.TRANSLATION
+    assert match.translation is not None
+    assert match.translation.lead_rank == 0 and match.translation.lead_cosine > 0.99
+    assert match.translation.figures_in_common == 1.0 and match.translation.names_in_common >= 0.5

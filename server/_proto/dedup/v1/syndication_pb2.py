@@ -26,15 +26,15 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65\x64up/v1/syndication.proto\x12\x08\x64\x65\x64up.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n\x08\x44ocument\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03url\x18\x07 \x01(\t\"4\n\x0cIndexRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\"|\n\rIndexResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\x12\x12\n\nlineage_id\x18\x02 \x01(\t\x12\x11\n\tparent_id\x18\x03 \x01(\t\x12$\n\x08relation\x18\x04 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x05 \x01(\x01\":\n\x12IndexStreamRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\"s\n\x13IndexStreamResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\r\x12\x10\n\x08replaced\x18\x02 \x01(\r\x12\x10\n\x08rejected\x18\x03 \x01(\r\x12\'\n\nrejections\x18\x04 \x03(\x0b\x32\x13.dedup.v1.Rejection\"H\n\tRejection\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"R\n\x0cScoreRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\x12\r\n\x05top_k\x18\x02 \x01(\r\x12\r\n\x05index\x18\x03 \x01(\x08\"\x9e\x01\n\rScoreResponse\x12 \n\x07matches\x18\x01 \x03(\x0b\x32\x0f.dedup.v1.Match\x12\x12\n\nlineage_id\x18\x02 \x01(\t\x12\x11\n\tparent_id\x18\x03 \x01(\t\x12$\n\x08relation\x18\x04 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x0f\n\x07\x63reated\x18\x06 \x01(\x08\"\xc4\x02\n\x05Match\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x08relation\x18\x02 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\x18\n\x10query_is_derived\x18\x03 \x01(\x08\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0e\n\x06\x63osine\x18\x05 \x01(\x01\x12\"\n\x1a\x63ontainment_query_in_match\x18\x06 \x01(\x01\x12\"\n\x1a\x63ontainment_match_in_query\x18\x07 \x01(\x01\x12\x12\n\nlineage_id\x18\x08 \x01(\t\x12#\n\x08passages\x18\t \x03(\x0b\x32\x11.dedup.v1.Passage\x12\r\n\x05title\x18\n \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x30\n\x0cpublished_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x07Passage\x12\x13\n\x0bquery_start\x18\x01 \x01(\r\x12\x11\n\tquery_end\x18\x02 \x01(\r\x12\x13\n\x0bmatch_start\x18\x03 \x01(\r\x12\x11\n\tmatch_end\x18\x04 \x01(\r\x12\x0e\n\x06tokens\x18\x05 \x01(\r\x12\x0c\n\x04text\x18\x06 \x01(\t\"\x1b\n\rDeleteRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x10\n\x0e\x44\x65leteResponse\"A\n\x11GetLineageRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x14\n\nlineage_id\x18\x02 \x01(\tH\x00\x42\x08\n\x06target\"N\n\x12GetLineageResponse\x12\x12\n\nlineage_id\x18\x01 \x01(\t\x12$\n\x05nodes\x18\x02 \x03(\x0b\x32\x15.dedup.v1.LineageNode\"\xb2\x01\n\x0bLineageNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tparent_id\x18\x02 \x01(\t\x12$\n\x08relation\x18\x03 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05title\x18\x07 \x01(\t\"\x0e\n\x0cStatsRequest\"\xa1\x01\n\rStatsResponse\x12\x11\n\tdocuments\x18\x01 \x01(\x04\x12\x10\n\x08lineages\x18\x02 \x01(\x04\x12\x1a\n\x12unlinked_documents\x18\x03 \x01(\x04\x12\r\n\x05links\x18\x04 \x01(\x04\x12\x15\n\rbytes_on_disk\x18\x05 \x01(\x04\x12)\n\x06uptime\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration*\xaf\x01\n\x08Relation\x12\x18\n\x14RELATION_UNSPECIFIED\x10\x00\x12\x15\n\x11RELATION_ORIGINAL\x10\x01\x12\x1a\n\x16RELATION_REPUBLICATION\x10\x02\x12\x14\n\x10RELATION_PARTIAL\x10\x03\x12\x18\n\x14RELATION_TRANSLATION\x10\x04\x12\x13\n\x0fRELATION_UPDATE\x10\x05\x12\x11\n\rRELATION_NONE\x10\x06\x32\x8f\x03\n\x0bSyndication\x12\x38\n\x05Index\x12\x16.dedup.v1.IndexRequest\x1a\x17.dedup.v1.IndexResponse\x12L\n\x0bIndexStream\x12\x1c.dedup.v1.IndexStreamRequest\x1a\x1d.dedup.v1.IndexStreamResponse(\x01\x12\x38\n\x05Score\x12\x16.dedup.v1.ScoreRequest\x1a\x17.dedup.v1.ScoreResponse\x12;\n\x06\x44\x65lete\x12\x17.dedup.v1.DeleteRequest\x1a\x18.dedup.v1.DeleteResponse\x12G\n\nGetLineage\x12\x1b.dedup.v1.GetLineageRequest\x1a\x1c.dedup.v1.GetLineageResponse\x12\x38\n\x05Stats\x12\x16.dedup.v1.StatsRequest\x1a\x17.dedup.v1.StatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65\x64up/v1/syndication.proto\x12\x08\x64\x65\x64up.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n\x08\x44ocument\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03url\x18\x07 \x01(\t\"4\n\x0cIndexRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\"|\n\rIndexResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\x12\x12\n\nlineage_id\x18\x02 \x01(\t\x12\x11\n\tparent_id\x18\x03 \x01(\t\x12$\n\x08relation\x18\x04 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x05 \x01(\x01\":\n\x12IndexStreamRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\"s\n\x13IndexStreamResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\r\x12\x10\n\x08replaced\x18\x02 \x01(\r\x12\x10\n\x08rejected\x18\x03 \x01(\r\x12\'\n\nrejections\x18\x04 \x03(\x0b\x32\x13.dedup.v1.Rejection\"H\n\tRejection\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"R\n\x0cScoreRequest\x12$\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x12.dedup.v1.Document\x12\r\n\x05top_k\x18\x02 \x01(\r\x12\r\n\x05index\x18\x03 \x01(\x08\"\x9e\x01\n\rScoreResponse\x12 \n\x07matches\x18\x01 \x03(\x0b\x32\x0f.dedup.v1.Match\x12\x12\n\nlineage_id\x18\x02 \x01(\t\x12\x11\n\tparent_id\x18\x03 \x01(\t\x12$\n\x08relation\x18\x04 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x0f\n\x07\x63reated\x18\x06 \x01(\x08\"\x8a\x03\n\x05Match\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x08relation\x18\x02 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\x18\n\x10query_is_derived\x18\x03 \x01(\x08\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0e\n\x06\x63osine\x18\x05 \x01(\x01\x12\"\n\x1a\x63ontainment_query_in_match\x18\x06 \x01(\x01\x12\"\n\x1a\x63ontainment_match_in_query\x18\x07 \x01(\x01\x12\x12\n\nlineage_id\x18\x08 \x01(\t\x12#\n\x08passages\x18\t \x03(\x0b\x32\x11.dedup.v1.Passage\x12\r\n\x05title\x18\n \x01(\t\x12\x0e\n\x06source\x18\x0b \x01(\t\x12\x30\n\x0cpublished_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08language\x18\r \x01(\t\x12\x32\n\x0btranslation\x18\x0e \x01(\x0b\x32\x1d.dedup.v1.TranslationEvidence\"q\n\x13TranslationEvidence\x12\x13\n\x0blead_cosine\x18\x01 \x01(\x01\x12\x11\n\tlead_rank\x18\x02 \x01(\r\x12\x19\n\x11\x66igures_in_common\x18\x03 \x01(\x01\x12\x17\n\x0fnames_in_common\x18\x04 \x01(\x01\"w\n\x07Passage\x12\x13\n\x0bquery_start\x18\x01 \x01(\r\x12\x11\n\tquery_end\x18\x02 \x01(\r\x12\x13\n\x0bmatch_start\x18\x03 \x01(\r\x12\x11\n\tmatch_end\x18\x04 \x01(\r\x12\x0e\n\x06tokens\x18\x05 \x01(\r\x12\x0c\n\x04text\x18\x06 \x01(\t\"\x1b\n\rDeleteRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x10\n\x0e\x44\x65leteResponse\"A\n\x11GetLineageRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x14\n\nlineage_id\x18\x02 \x01(\tH\x00\x42\x08\n\x06target\"N\n\x12GetLineageResponse\x12\x12\n\nlineage_id\x18\x01 \x01(\t\x12$\n\x05nodes\x18\x02 \x03(\x0b\x32\x15.dedup.v1.LineageNode\"\xb2\x01\n\x0bLineageNode\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tparent_id\x18\x02 \x01(\t\x12$\n\x08relation\x18\x03 \x01(\x0e\x32\x12.dedup.v1.Relation\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05title\x18\x07 \x01(\t\"\x0e\n\x0cStatsRequest\"\xa1\x01\n\rStatsResponse\x12\x11\n\tdocuments\x18\x01 \x01(\x04\x12\x10\n\x08lineages\x18\x02 \x01(\x04\x12\x1a\n\x12unlinked_documents\x18\x03 \x01(\x04\x12\r\n\x05links\x18\x04 \x01(\x04\x12\x15\n\rbytes_on_disk\x18\x05 \x01(\x04\x12)\n\x06uptime\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration*\xaf\x01\n\x08Relation\x12\x18\n\x14RELATION_UNSPECIFIED\x10\x00\x12\x15\n\x11RELATION_ORIGINAL\x10\x01\x12\x1a\n\x16RELATION_REPUBLICATION\x10\x02\x12\x14\n\x10RELATION_PARTIAL\x10\x03\x12\x18\n\x14RELATION_TRANSLATION\x10\x04\x12\x13\n\x0fRELATION_UPDATE\x10\x05\x12\x11\n\rRELATION_NONE\x10\x06\x32\x8f\x03\n\x0bSyndication\x12\x38\n\x05Index\x12\x16.dedup.v1.IndexRequest\x1a\x17.dedup.v1.IndexResponse\x12L\n\x0bIndexStream\x12\x1c.dedup.v1.IndexStreamRequest\x1a\x1d.dedup.v1.IndexStreamResponse(\x01\x12\x38\n\x05Score\x12\x16.dedup.v1.ScoreRequest\x1a\x17.dedup.v1.ScoreResponse\x12;\n\x06\x44\x65lete\x12\x17.dedup.v1.DeleteRequest\x1a\x18.dedup.v1.DeleteResponse\x12G\n\nGetLineage\x12\x1b.dedup.v1.GetLineageRequest\x1a\x1c.dedup.v1.GetLineageResponse\x12\x38\n\x05Stats\x12\x16.dedup.v1.StatsRequest\x1a\x17.dedup.v1.StatsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'dedup.v1.syndication_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RELATION']._serialized_start=1936
-  _globals['_RELATION']._serialized_end=2111
+  _globals['_RELATION']._serialized_start=2121
+  _globals['_RELATION']._serialized_end=2296
   _globals['_DOCUMENT']._serialized_start=106
   _globals['_DOCUMENT']._serialized_end=254
   _globals['_INDEXREQUEST']._serialized_start=256
@@ -52,23 +52,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCORERESPONSE']._serialized_start=772
   _globals['_SCORERESPONSE']._serialized_end=930
   _globals['_MATCH']._serialized_start=933
-  _globals['_MATCH']._serialized_end=1257
-  _globals['_PASSAGE']._serialized_start=1259
-  _globals['_PASSAGE']._serialized_end=1378
-  _globals['_DELETEREQUEST']._serialized_start=1380
-  _globals['_DELETEREQUEST']._serialized_end=1407
-  _globals['_DELETERESPONSE']._serialized_start=1409
-  _globals['_DELETERESPONSE']._serialized_end=1425
-  _globals['_GETLINEAGEREQUEST']._serialized_start=1427
-  _globals['_GETLINEAGEREQUEST']._serialized_end=1492
-  _globals['_GETLINEAGERESPONSE']._serialized_start=1494
-  _globals['_GETLINEAGERESPONSE']._serialized_end=1572
-  _globals['_LINEAGENODE']._serialized_start=1575
-  _globals['_LINEAGENODE']._serialized_end=1753
-  _globals['_STATSREQUEST']._serialized_start=1755
-  _globals['_STATSREQUEST']._serialized_end=1769
-  _globals['_STATSRESPONSE']._serialized_start=1772
-  _globals['_STATSRESPONSE']._serialized_end=1933
-  _globals['_SYNDICATION']._serialized_start=2114
-  _globals['_SYNDICATION']._serialized_end=2513
+  _globals['_MATCH']._serialized_end=1327
+  _globals['_TRANSLATIONEVIDENCE']._serialized_start=1329
+  _globals['_TRANSLATIONEVIDENCE']._serialized_end=1442
+  _globals['_PASSAGE']._serialized_start=1444
+  _globals['_PASSAGE']._serialized_end=1563
+  _globals['_DELETEREQUEST']._serialized_start=1565
+  _globals['_DELETEREQUEST']._serialized_end=1592
+  _globals['_DELETERESPONSE']._serialized_start=1594
+  _globals['_DELETERESPONSE']._serialized_end=1610
+  _globals['_GETLINEAGEREQUEST']._serialized_start=1612
+  _globals['_GETLINEAGEREQUEST']._serialized_end=1677
+  _globals['_GETLINEAGERESPONSE']._serialized_start=1679
+  _globals['_GETLINEAGERESPONSE']._serialized_end=1757
+  _globals['_LINEAGENODE']._serialized_start=1760
+  _globals['_LINEAGENODE']._serialized_end=1938
+  _globals['_STATSREQUEST']._serialized_start=1940
+  _globals['_STATSREQUEST']._serialized_end=1954
+  _globals['_STATSRESPONSE']._serialized_start=1957
+  _globals['_STATSRESPONSE']._serialized_end=2118
+  _globals['_SYNDICATION']._serialized_start=2299
+  _globals['_SYNDICATION']._serialized_end=2698
 # @@protoc_insertion_point(module_scope)

@@ -123,7 +123,7 @@ class ScoreResponse(_message.Message):
     def __init__(self, matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., lineage_id: _Optional[str] = ..., parent_id: _Optional[str] = ..., relation: _Optional[_Union[Relation, str]] = ..., score: _Optional[float] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class Match(_message.Message):
-    __slots__ = ("id", "relation", "query_is_derived", "score", "cosine", "containment_query_in_match", "containment_match_in_query", "lineage_id", "passages", "title", "source", "published_at")
+    __slots__ = ("id", "relation", "query_is_derived", "score", "cosine", "containment_query_in_match", "containment_match_in_query", "lineage_id", "passages", "title", "source", "published_at", "language", "translation")
     ID_FIELD_NUMBER: _ClassVar[int]
     RELATION_FIELD_NUMBER: _ClassVar[int]
     QUERY_IS_DERIVED_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +136,8 @@ class Match(_message.Message):
     TITLE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TRANSLATION_FIELD_NUMBER: _ClassVar[int]
     id: str
     relation: Relation
     query_is_derived: bool
@@ -148,7 +150,21 @@ class Match(_message.Message):
     title: str
     source: str
     published_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., relation: _Optional[_Union[Relation, str]] = ..., query_is_derived: _Optional[bool] = ..., score: _Optional[float] = ..., cosine: _Optional[float] = ..., containment_query_in_match: _Optional[float] = ..., containment_match_in_query: _Optional[float] = ..., lineage_id: _Optional[str] = ..., passages: _Optional[_Iterable[_Union[Passage, _Mapping]]] = ..., title: _Optional[str] = ..., source: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    language: str
+    translation: TranslationEvidence
+    def __init__(self, id: _Optional[str] = ..., relation: _Optional[_Union[Relation, str]] = ..., query_is_derived: _Optional[bool] = ..., score: _Optional[float] = ..., cosine: _Optional[float] = ..., containment_query_in_match: _Optional[float] = ..., containment_match_in_query: _Optional[float] = ..., lineage_id: _Optional[str] = ..., passages: _Optional[_Iterable[_Union[Passage, _Mapping]]] = ..., title: _Optional[str] = ..., source: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., language: _Optional[str] = ..., translation: _Optional[_Union[TranslationEvidence, _Mapping]] = ...) -> None: ...
+
+class TranslationEvidence(_message.Message):
+    __slots__ = ("lead_cosine", "lead_rank", "figures_in_common", "names_in_common")
+    LEAD_COSINE_FIELD_NUMBER: _ClassVar[int]
+    LEAD_RANK_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_IN_COMMON_FIELD_NUMBER: _ClassVar[int]
+    NAMES_IN_COMMON_FIELD_NUMBER: _ClassVar[int]
+    lead_cosine: float
+    lead_rank: int
+    figures_in_common: float
+    names_in_common: float
+    def __init__(self, lead_cosine: _Optional[float] = ..., lead_rank: _Optional[int] = ..., figures_in_common: _Optional[float] = ..., names_in_common: _Optional[float] = ...) -> None: ...
 
 class Passage(_message.Message):
     __slots__ = ("query_start", "query_end", "match_start", "match_end", "tokens", "text")
