@@ -63,6 +63,27 @@ def _errors(gold: dict, rows: dict, limit: int) -> None:
     print("wrong parents (gold relation, predicted relation):", dict(rel.most_common(8)))
 
 
+def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float, figures: dict) -> None:
+    """Append the run's figures to ``path`` with the code version and machine."""
+    import datetime
+    import os
+    import platform
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cache = " (lead embeddings from a cache file)" if args.embedding_cache else ""
+    lines = [
+        f"\n## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC - quality.py on {args.split}\n",
+        f"Code {commit}; {os.cpu_count()} cores, Python {platform.python_version()}; load average {load:.1f}.",
+        f"Batch job: {documents} documents in {elapsed:.1f} s{cache}.\n",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {key} | {value} |" for key, value in figures.items() if key not in ("relation_confusion",)]
+    with path.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", default=str(ROOT.parent / "shared" / "bench"))
@@ -70,6 +91,7 @@ def main() -> int:
     parser.add_argument("--errors", type=int, default=5, help="examples to print per error kind")
     parser.add_argument("--json", action="store_true", help="print only the scorer's JSON")
     parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
+    parser.add_argument("--results", help="append the figures as a dated section to this Markdown file (e.g. benchmarks/RESULTS.md)")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
     if not (split / "corpus.jsonl").exists():
@@ -91,6 +113,8 @@ def main() -> int:
             check=True, capture_output=True, text=True,
         )
     figures = json.loads(scored.stdout)
+    if args.results:
+        _record(Path(args.results), args, len(documents), elapsed, figures)
     if args.json:
         print(json.dumps(figures))
         return 0

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .batch import run_batch
 from .corpus import CorpusError, read_corpus
+from .engine import EngineConfig
 from .output import placement_rows, render_tree, write_jsonl_atomic
 
 __all__ = ["main"]
@@ -48,7 +49,8 @@ def _warn(message: str) -> None:
 def _batch(args: argparse.Namespace) -> int:
     documents = read_corpus(args.corpus, warn=_ignore if args.quiet else _warn)
     progress = _Progress(enabled=not args.quiet and len(documents) >= 1000)
-    placements = run_batch(documents, progress=progress, workers=args.workers)
+    config = EngineConfig(embedder=None) if args.no_translations else EngineConfig()
+    placements = run_batch(documents, config, progress=progress, workers=args.workers)
     if args.out:
         write_jsonl_atomic(placement_rows(documents, placements), args.out)
         lineages = len({p.lineage_id for p in placements.values()})
@@ -170,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", help="write one JSON row per document here (atomically) instead of printing the tree")
     batch.add_argument("--all", action="store_true", help="in the printed tree, also list documents that joined no lineage")
     batch.add_argument("--quiet", action="store_true", help="no progress or summary on standard error")
+    batch.add_argument(
+        "--no-translations",
+        action="store_true",
+        help="skip the translation channel (no language embeddings): one-language decisions only, several times faster on a multilingual corpus",
+    )
     batch.add_argument("--workers", type=int, default=None, help="processes computing features and evidence (default: one per core); the output is the same for any number")
     batch.set_defaults(handler=_batch)
     _add_service_verbs(verbs)

@@ -297,3 +297,20 @@ def test_progress_lines_go_to_stderr_only_when_enabled(capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert re.fullmatch(r"\[\s*\d+\.\ds\] index: 500/1000\n", err)
+
+
+def test_no_translations_skips_the_embedder(tmp_path, monkeypatch):
+    import dedup.engine
+
+    def refuse(self, texts):  # pragma: no cover - reaching it fails the test
+        raise AssertionError("--no-translations must not embed")
+
+    monkeypatch.setattr(dedup.engine.Engine, "_embed", refuse)
+    corpus = tmp_path / "two-languages.jsonl"
+    corpus.write_text(
+        '{"id": "en", "text": "Rebels entered Aleppo on Friday after a two-day offensive.", "language": "en"}\n'
+        '{"id": "fr", "text": "Les rebelles sont entrés dans Alep vendredi après une offensive de deux jours.", "language": "fr"}\n',
+        encoding="utf-8",
+    )
+    assert main(["batch", str(corpus), "--no-translations", "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 2
