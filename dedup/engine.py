@@ -11,6 +11,7 @@ decisions and orientation, so a document lands in the same lineage whichever doo
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -54,7 +55,7 @@ class EngineConfig:
     #: Embedding cosine below which two leads are not even compared.
     min_lead_similarity: float = 0.8
     #: Words of the lead that is embedded.
-    lead_words: int = 40
+    lead_words: int = 24
 
 
 @dataclass
@@ -82,6 +83,11 @@ class Match:
     channels: frozenset[str]
 
 
+def _declares(doc: Document, language: str) -> int:
+    """1 when ``doc`` declared the language the index uses for it, else 0."""
+    return int(bool(doc.language) and doc.language.split("-")[0].lower() == language)
+
+
 class Engine:
     """An in-memory syndication index: add documents, then ask for links and lineages."""
 
@@ -91,6 +97,8 @@ class Engine:
         self.tfidf = IncrementalTfidf()
         self.candidates = CandidateIndex(config.channels, num_perm=config.num_perm)
         self.documents: dict[str, IndexedDocument] = {}
+        self._language_counts: Counter[str] = Counter()
+        self._declared_counts: Counter[str] = Counter()
         self._next_order = 0
 
     # -- building the index -------------------------------------------------------------
@@ -126,6 +134,8 @@ class Engine:
         counts = self.counts_of(features)
         self.tfidf.add(counts)
         indexed = IndexedDocument(doc, features, counts, self._next_order, language)
+        self._language_counts[language] += 1
+        self._declared_counts[language] += _declares(doc, language)
         self._next_order += 1
         self.documents[doc.id] = indexed
         return indexed
@@ -173,6 +183,8 @@ class Engine:
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""
         indexed = self.documents.pop(doc_id)
+        self._language_counts[indexed.language] -= 1
+        self._declared_counts[indexed.language] -= _declares(indexed.document, indexed.language)
         self.tfidf.remove(indexed.counts)
         self.candidates.remove(doc_id)
 
@@ -181,10 +193,19 @@ class Engine:
     def _same_language(a: str, b: str) -> bool:
         return not a or not b or a == b
 
+    def _languages(self) -> set[str]:
+        """Languages the index holds: declared by a document, or detected in at least two.
+        A lone *detected* language is more often a table of figures the detector misread
+        than a translation, and must not make the whole index embed its leads."""
+        return {
+            language
+            for language, n in self._language_counts.items()
+            if language and (n >= 2 or self._declared_counts[language] > 0)
+        }
+
     def _multilingual(self) -> bool:
         """Whether the index holds more than one language (the translation channel's cue)."""
-        seen = {d.language for d in self.documents.values() if d.language}
-        return self.config.embedder is not None and len(seen) > 1
+        return self.config.embedder is not None and len(self._languages()) > 1
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         assert self.config.embedder is not None
@@ -270,9 +291,7 @@ class Engine:
         language = indexed.language if indexed is not None and indexed.document is doc else self.language_of(doc)
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
         leads: dict[str, tuple[float, int]] = {}
-        if self.config.embedder is not None and any(
-            d.language and d.language != language for d in self.documents.values()
-        ):
+        if self.config.embedder is not None and self._languages() - {language}:
             leads = self._translation_candidates(doc, language, indexed)
             for other_id in leads:
                 proposed.setdefault(other_id, set()).add("translation")

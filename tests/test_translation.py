@@ -90,3 +90,24 @@ def test_translation_links_are_the_same_with_workers(monkeypatch):
     monkeypatch.setattr(dedup.batch, "PARALLEL_MIN_ITEMS", 1)
     docs = _documents()
     assert run_batch(docs, _config(), workers=2) == run_batch(docs, _config(), workers=1)
+
+
+def test_a_lone_detected_language_does_not_make_the_index_embed():
+    """A table of figures misread as another language must not cost a full embedding pass;
+    a declared language, even on one document, does count."""
+
+    class Refusing(_StoryEmbedder):
+        def embed(self, texts):  # pragma: no cover - reaching it fails the test
+            raise AssertionError("no second language was declared or seen twice")
+
+    engine = Engine(EngineConfig(embedder=Refusing(), detect_languages=True))
+    for k, text in enumerate(RENDERINGS_EN):
+        engine.add(Document(id=f"en-{k}", text=text, language="en"))
+    engine.add(Document(id="table", text="Ruhrgas AG Sammelstelle Hauptversammlung Dividende 2021 Gewinn"))
+    assert engine.documents["table"].language != "en"
+    assert engine.translation_pairs() == {}
+    assert engine.links_for(Document(id="q", text=RENDERINGS_EN[0], language="en"))
+    declared = Engine(_config())
+    for doc in _documents():
+        declared.add(doc)
+    assert declared.translation_pairs()  # one Russian document, declared: the channel runs
