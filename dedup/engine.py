@@ -227,12 +227,13 @@ class Engine:
         languages = np.array([self.documents[i].language for i in ids])
         return ids, vectors, languages
 
-    def _nearest_other_language(self, vectors: np.ndarray, own_languages: np.ndarray, languages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest_other_language(
+        self, vectors: np.ndarray, own_languages: np.ndarray, index_vectors: np.ndarray, languages: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each query vector, the indexes and cosines of its nearest indexed documents in
         another language (brute force: a matrix product per chunk of 512 queries)."""
         k = min(self.config.translation_neighbours, len(languages))
         rows, sims = [], []
-        _, index_vectors, _ = self._vector_matrix()
         for start in range(0, len(vectors), 512):
             similarity = vectors[start : start + 512] @ index_vectors.T
             similarity[own_languages[start : start + 512, None] == languages[None, :]] = -1.0
@@ -254,7 +255,7 @@ class Engine:
             return {}
         self.ensure_vectors(progress)
         ids, vectors, languages = self._vector_matrix()
-        top, sims = self._nearest_other_language(vectors, languages, languages)
+        top, sims = self._nearest_other_language(vectors, languages, vectors, languages)
         found: dict[tuple[int, int], float] = {}
         for k, (neighbours, cosines) in enumerate(zip(top, sims)):
             for j, cosine in zip(neighbours.tolist(), cosines.tolist()):
@@ -326,7 +327,7 @@ class Engine:
         self.ensure_vectors()
         vector = indexed.vector if indexed is not None and indexed.vector is not None else self._embed([doc.text])[0]
         ids, vectors, languages = self._vector_matrix()
-        top, sims = self._nearest_other_language(vector[None, :], np.array([language]), languages)
+        top, sims = self._nearest_other_language(vector[None, :], np.array([language]), vectors, languages)
         query_similarity = vectors @ vector
         found: dict[str, tuple[float, int]] = {}
         own_language = languages == language
