@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Optional
 
