@@ -287,7 +287,7 @@ class Engine:
     def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
         """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
         features = features if features is not None else self.features_of(doc)
-        counts = counts if counts is not None else self.tfidf.counts([features.token_hashes])
+        counts = counts if counts is not None else self.counts_of(features)
         indexed = self.documents.get(doc.id)
         language = indexed.language if indexed is not None and indexed.document is doc else self.language_of(doc)
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
@@ -329,16 +329,16 @@ class Engine:
         ids, vectors, languages = self._vector_matrix()
         top, sims = self._nearest_other_language(vector[None, :], np.array([language]), vectors, languages)
         query_similarity = vectors @ vector
+        same_language = languages == language
+        if indexed is not None:
+            same_language[ids.index(doc.id)] = False  # the query does not compete with itself
+        rivals = vectors[same_language]
         found: dict[str, tuple[float, int]] = {}
-        own_language = languages == language
         for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
             if cosine < self.config.min_lead_similarity or ids[j] == doc.id:
                 continue
             forward = int(np.count_nonzero(query_similarity[languages == languages[j]] > cosine))
-            others = own_language.copy()
-            if indexed is not None:
-                others[ids.index(doc.id)] = False
-            backward = int(np.count_nonzero((vectors[others] @ vectors[j]) > cosine))
+            backward = int(np.count_nonzero((rivals @ vectors[j]) > cosine))
             found[ids[j]] = (cosine, max(forward, backward))
         return found
 
