@@ -111,8 +111,12 @@ def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dic
 
 def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> float:
     """Probability, under the link model, that the pair derives from one text."""
-    inputs = evidence_vector(evidence, length_a, length_b)
-    logit = LINK_INTERCEPT + sum(LINK_WEIGHTS[k] * v for k, v in inputs.items())
+    return _logistic(LINK_WEIGHTS, LINK_INTERCEPT, evidence_vector(evidence, length_a, length_b))
+
+
+def _logistic(weights: dict[str, float], intercept: float, inputs: dict[str, float]) -> float:
+    """A fitted logistic model's probability for one input vector."""
+    logit = intercept + sum(weights[name] * value for name, value in inputs.items())
     return 1.0 / (1.0 + math.exp(-logit))
 
 
@@ -156,9 +160,7 @@ def translation_probability(evidence: PairEvidence) -> float:
     """Probability, under the translation model, that one text translates the other."""
     if evidence.embedding_cosine is None:
         return 0.0
-    inputs = translation_vector(evidence)
-    logit = TRANSLATION_INTERCEPT + sum(TRANSLATION_WEIGHTS[k] * v for k, v in inputs.items())
-    return 1.0 / (1.0 + math.exp(-logit))
+    return _logistic(TRANSLATION_WEIGHTS, TRANSLATION_INTERCEPT, translation_vector(evidence))
 
 
 def link_strength(
