@@ -126,6 +126,15 @@ def _root_key(node: Node, containment_balance: float, language_count: int) -> tu
     )
 
 
+def _carried(link: Link, doc_id: str) -> float:
+    """How much more of the other document ``doc_id`` carries than the other carries of it
+    (read from the evidence directly: swapping it per link end cost most of a Score's time on
+    large lineages)."""
+    e = link.evidence
+    difference = e.containment_b_in_a - e.containment_a_in_b
+    return difference if doc_id == link.a else -difference
+
+
 def orient(
     nodes: dict[str, Node],
     links: list[Link],
@@ -139,10 +148,7 @@ def orient(
         by_doc[link.b].append(link)
     # How much of its neighbours a document carries, minus how much of it they carry: the
     # original of a cut-down copy contains it, not the reverse.
-    balance = {
-        doc_id: sum(l.seen_from(doc_id).containment_b_in_a - l.seen_from(doc_id).containment_a_in_b for l in ls)
-        for doc_id, ls in by_doc.items()
-    }
+    balance = {doc_id: sum(_carried(l, doc_id) for l in ls) for doc_id, ls in by_doc.items()}
     languages = Counter(n.language for n in nodes.values())
     rank = {n.id: _root_key(n, balance[n.id], languages[n.language]) for n in nodes.values()}
     root = min(nodes, key=rank.__getitem__)
