@@ -26,7 +26,7 @@ from .evidence import PairEvidence, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
-from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength
+from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength, worth_measuring
 from .tfidf import IncrementalTfidf, pair_cosines
 
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
@@ -100,6 +100,7 @@ class Engine:
         self._language_counts: Counter[str] = Counter()
         self._declared_counts: Counter[str] = Counter()
         self._next_order = 0
+        self._weighted: tuple[tuple[int, int], dict[str, int], sp.csr_matrix] | None = None
 
     # -- building the index -------------------------------------------------------------
     def learn_boilerplate(self, documents: Iterable[Document]) -> None:
@@ -148,6 +149,13 @@ class Engine:
         indexed = self._store(doc)
         self._sketch_into_index(indexed)
         return indexed
+
+    def stage(self, doc: Document) -> IndexedDocument:
+        """Hold ``doc`` as :meth:`add` would, with its features and its share of the term
+        statistics, but out of the candidate channels: no other document's query can find it.
+        The service scores a document this way (then :meth:`remove` s it): its links are the
+        ones indexing would give, without the cost of entering and leaving every LSH."""
+        return self._store(doc)
 
     def add_many(
         self,
@@ -300,20 +308,23 @@ class Engine:
         if not proposed:
             return []
         others = [self.documents[k] for k in proposed]
-        weighted = self.tfidf.weight(sp.vstack([counts] + [o.counts for o in others], format="csr"))
-        cosines = np.asarray((weighted[1:] @ weighted[0].T).todense()).ravel()
+        cosines = self.tfidf.cosines(counts, [o.counts for o in others])
+        policy = self.config.policy
         matches = []
-        for other, cosine in zip(others, cosines):
+        for other, cosine in zip(others, cosines.tolist()):
             other_id = other.document.id
+            same_language = self._same_language(language, other.language)
+            if not worth_measuring(cosine, same_language, policy):
+                continue
             evidence = measure_pair(
                 features,
                 other.features,
                 cosine,
-                same_language=self._same_language(language, other.language),
+                same_language=same_language,
                 embedding_cosine=leads[other_id][0] if other_id in leads else None,
                 lead_rank=leads[other_id][1] if other_id in leads else None,
             )
-            strength = link_strength(evidence, features.length, other.features.length, self.config.policy)
+            strength = link_strength(evidence, features.length, other.features.length, policy)
             if strength > 0:
                 matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
@@ -369,12 +380,7 @@ class Engine:
     ) -> list[PairEvidence]:
         """Evidence for each indexed pair, cosines computed in one sparse pass; ``leads``
         holds the lead cosine and rank of translation candidates."""
-        ids = list(self.documents)
-        position = {doc_id: k for k, doc_id in enumerate(ids)}
-        weighted = self.tfidf.weight(sp.vstack([self.documents[i].counts for i in ids], format="csr"))
-        left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
-        right = np.array([position[b] for _, b in pairs], dtype=np.int64)
-        cosines = pair_cosines(weighted, left, right)
+        cosines = self.pair_cosines(pairs)
         leads = leads or {}
         evidence = []
         for (a_id, b_id), cosine in zip(pairs, cosines):
@@ -392,18 +398,51 @@ class Engine:
             )
         return evidence
 
+    def _weighted_rows(self) -> tuple[dict[str, int], sp.csr_matrix]:
+        """Each indexed document's row in the TF-IDF matrix of the whole index, and that
+        matrix; kept until the index changes (the batch job screens its pairs by cosine, then
+        measures the survivors, in workers forked with this already computed)."""
+        key = (self._next_order, len(self.documents))
+        if self._weighted is None or self._weighted[0] != key:
+            ids = list(self.documents)
+            position = {doc_id: k for k, doc_id in enumerate(ids)}
+            rows = [self.documents[i].counts for i in ids]
+            weighted = self.tfidf.weight(sp.vstack(rows, format="csr")) if rows else sp.csr_matrix((0, 1))
+            self._weighted = (key, position, weighted)
+        return self._weighted[1], self._weighted[2]
+
+    def pair_cosines(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """TF-IDF cosine of each pair of indexed documents, in one sparse pass."""
+        position, weighted = self._weighted_rows()
+        left = np.array([position[a] for a, _ in pairs], dtype=np.int64)
+        right = np.array([position[b] for _, b in pairs], dtype=np.int64)
+        return pair_cosines(weighted, left, right)
+
+    def worth_measuring(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The pairs that can link at all (:func:`dedup.relate.worth_measuring`): most
+        lexical candidates cannot, and are dropped on their cosine before any evidence."""
+        policy = self.config.policy
+        docs = self.documents
+        return [
+            (a, b)
+            for (a, b), cosine in zip(pairs, self.pair_cosines(pairs).tolist())
+            if worth_measuring(cosine, self._same_language(docs[a].language, docs[b].language), policy)
+        ]
+
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
         """Every decided link of the index, each pair once (batch mode)."""
         pairs = self.candidate_pairs(progress)
         leads = self.translation_pairs(progress)
         seen = set(pairs)
         pairs += [p for p in leads if p not in seen and (p[1], p[0]) not in seen]
+        pairs = self.worth_measuring(pairs)
         links = []
         for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
             if strength > 0:
                 links.append(Link(a_id, b_id, strength, evidence))
+        self._weighted = None
         progress("evidence", len(pairs), len(pairs))
         return links
 

@@ -501,8 +501,8 @@ class LineageIndex:
                     created, matches, features = self._index_locked(doc)
                 placements = self._placements(self._graph.component(doc.id))
                 query = self._engine.documents[doc.id].node()
-                linked = self._with_lineage(doc.id, matches, placements)
-                return ScoreResult(self._scored(query, features, linked[:limit], placements), placements[doc.id], created)
+                linked = self._with_lineage(doc.id, matches, placements, limit)
+                return ScoreResult(self._scored(query, features, linked, placements), placements[doc.id], created)
             self._sync()
             return self._score_unindexed(doc, limit)
 
@@ -517,11 +517,11 @@ class LineageIndex:
             probe_id = _PROBE_PREFIX + probe_id
         probe = doc if probe_id == doc.id else replace(doc, id=probe_id)
         try:
-            indexed = engine.add(probe)
-            matches = [m for m in engine.links_for(probe, indexed.features) if m.id != doc.id]
+            indexed = engine.stage(probe)
+            matches = [m for m in engine.links_for(probe, indexed.features, indexed.counts) if m.id != doc.id]
             placements = self._hypothetical_placements(probe_id, matches, leave_out=doc.id)
-            linked = self._with_lineage(probe_id, matches, placements)
-            scored = self._scored(indexed.node(), indexed.features, linked[:limit], placements)
+            linked = self._with_lineage(probe_id, matches, placements, limit)
+            scored = self._scored(indexed.node(), indexed.features, linked, placements)
             placement = placements[probe_id]
         finally:
             try:
@@ -639,19 +639,25 @@ class LineageIndex:
             grouped += sum(n for n in sizes.values() if n > 1)
         return lineages, grouped
 
-    def _with_lineage(self, query_id: str, matches: Sequence[Match], placements: dict[str, Placement]) -> list[Match]:
+    def _with_lineage(
+        self, query_id: str, matches: Sequence[Match], placements: dict[str, Placement], limit: int
+    ) -> list[Match]:
         """The direct matches, then the other members of the lineage the query joins (score 0:
-        no direct link, the lineage links them), nearest to the query's parent first."""
+        no direct link, the lineage links them), nearest to the query's parent first; at most
+        ``limit`` in all (evidence is measured only for members that are returned)."""
         mine = placements.get(query_id)
-        if mine is None:
-            return list(matches)
+        if mine is None or len(matches) >= limit:
+            return list(matches[:limit])
         direct = {m.id for m in matches}
         members = [
             p for p in placements.values()
             if p.lineage_id == mine.lineage_id and p.id != query_id and p.id not in direct and p.id in self._engine.documents
         ]
         members.sort(key=lambda p: (p.id != mine.parent_id, p.parent_id != mine.parent_id, p.id))
-        extra = [Match(p.id, 0.0, self._engine.evidence_between(query_id, p.id), frozenset({"lineage"})) for p in members]
+        extra = [
+            Match(p.id, 0.0, self._engine.evidence_between(query_id, p.id), frozenset({"lineage"}))
+            for p in members[: limit - len(matches)]
+        ]
         return list(matches) + extra
 
     def _scored(

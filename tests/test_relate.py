@@ -103,3 +103,18 @@ def test_derivation_names_the_relation(evidence, same_source, same_day, expected
 def test_policy_checks_its_arguments(field, value, message):
     with pytest.raises(ValueError, match=message):
         LinkPolicy(**{field: value})
+
+
+def test_the_cosine_screen_drops_only_same_language_pairs_below_it():
+    from dedup.relate import worth_measuring
+
+    policy = LinkPolicy(min_cosine=0.2)
+    assert not worth_measuring(0.19, True, policy)
+    assert worth_measuring(0.2, True, policy)
+    assert worth_measuring(0.0, False, policy)  # a translation shares no words with its source
+
+
+def test_the_screen_sits_well_below_what_the_link_model_can_accept():
+    """A same-topic pair at the screen's cosine is far from a link under the model."""
+    at_screen = dataclasses.replace(SAME_TOPIC, cosine=LinkPolicy().min_cosine)
+    assert link_probability(at_screen, 300, 300) < 0.5 * LinkPolicy().min_probability

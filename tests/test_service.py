@@ -165,6 +165,22 @@ def test_top_k_limits_the_matches(family):
     assert err.value.field == "top_k"
 
 
+def test_top_k_also_bounds_the_lineage_members_added_after_the_direct_matches(family):
+    index = _indexed(family[:3])
+    query = replace(family[2], id="cut-again")
+    everything = index.score(query, top_k=10).matches
+    assert len(everything) >= 2
+    assert [m.id for m in index.score(query, top_k=len(everything) - 1).matches] == [m.id for m in everything[:-1]]
+
+
+def test_scoring_leaves_no_trace_in_the_candidate_channels(family):
+    index = _indexed(family[:3])
+    before = index.score(family[1]).matches
+    index.score(replace(family[0], id="probe"))
+    assert "probe" not in index
+    assert index.score(family[1]).matches == before
+
+
 def _seeds_indexed_one_by_one() -> tuple[list[Document], LineageIndex]:
     seeds = read_corpus(str(SEEDS))
     index = LineageIndex()

@@ -161,3 +161,20 @@ def test_n_features(n_features):
     model = IncrementalTfidf(n_features=n_features)
     assert _counts(model, [["a"]]).shape == (1, n_features)
     assert model.document_frequency_.shape == (n_features,)
+
+
+def test_cosines_of_one_row_against_many_equal_the_matrix_product():
+    model, counts = _fitted()
+    weighted = model.weight(counts)
+    expected = (weighted[1:] @ weighted[0].T).toarray().ravel()
+    got = model.cosines(counts[0], [counts[k] for k in range(1, counts.shape[0])])
+    assert np.allclose(got, expected, atol=1e-12)
+    assert got[0] > 0.5 and got[-1] == 0.0  # a near copy, and a text with no word in common
+
+
+def test_cosines_with_an_empty_text_or_nothing_to_compare():
+    model, counts = _fitted()
+    empty = _counts(model, [[]])
+    assert model.cosines(empty, [counts[0], counts[1]]).tolist() == [0.0, 0.0]
+    assert model.cosines(counts[0], [empty]).tolist() == [0.0]
+    assert model.cosines(counts[0], []).size == 0
