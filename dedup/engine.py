@@ -27,6 +27,7 @@ from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
 from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength, worth_measuring
+from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, pair_cosines
 
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
@@ -310,19 +311,25 @@ class Engine:
         others = [self.documents[k] for k in proposed]
         cosines = self.tfidf.cosines(counts, [o.counts for o in others])
         policy = self.config.policy
+        kept = [
+            (other, cosine)
+            for other, cosine in zip(others, cosines.tolist())
+            if worth_measuring(cosine, self._same_language(language, other.language), policy)
+        ]
+        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _ in kept]).tolist()
+        words = intersection_sizes(features.content_words, [o.features.content_words for o, _ in kept]).tolist()
         matches = []
-        for other, cosine in zip(others, cosines.tolist()):
+        for (other, cosine), shared_shingles, shared_words in zip(kept, shingles, words):
             other_id = other.document.id
-            same_language = self._same_language(language, other.language)
-            if not worth_measuring(cosine, same_language, policy):
-                continue
             evidence = measure_pair(
                 features,
                 other.features,
                 cosine,
-                same_language=same_language,
+                same_language=self._same_language(language, other.language),
                 embedding_cosine=leads[other_id][0] if other_id in leads else None,
                 lead_rank=leads[other_id][1] if other_id in leads else None,
+                shared_shingles=shared_shingles,
+                shared_words=shared_words,
             )
             strength = link_strength(evidence, features.length, other.features.length, policy)
             if strength > 0:

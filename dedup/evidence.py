@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Sequence
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -168,10 +169,15 @@ def measure_pair(
     same_language: bool = True,
     embedding_cosine: float | None = None,
     lead_rank: int | None = None,
+    shared_shingles: int | None = None,
+    shared_words: int | None = None,
 ) -> PairEvidence:
-    """Exact containment both ways (shingles and content words) and number overlap."""
-    shared = intersection_size(a.shingles, b.shingles)
-    shared_words = intersection_size(a.content_words, b.content_words)
+    """Exact containment both ways (shingles and content words) and number overlap.
+    ``shared_shingles`` and ``shared_words``, when given, are the intersection sizes already
+    counted for many pairs at once (:func:`dedup.shingle.intersection_sizes`)."""
+    shared = intersection_size(a.shingles, b.shingles) if shared_shingles is None else shared_shingles
+    if shared_words is None:
+        shared_words = intersection_size(a.content_words, b.content_words)
     numbers = _overlap(a.numbers, b.numbers)
     agreement, ordered = order_evidence(a, b)
     return PairEvidence(
@@ -207,13 +213,24 @@ class Passage:
     tokens: int
 
 
-def shared_passages(a: Features, b: Features, *, min_tokens: int = 6, limit: int = 10) -> list[Passage]:
+def shared_passages(
+    a: Features,
+    b: Features,
+    *,
+    min_tokens: int = 6,
+    limit: int = 10,
+    a_spans: Sequence[tuple[int, int]] | None = None,
+) -> list[Passage]:
     """The longest runs of identical tokens in both texts, longest first (the evidence an
-    editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying."""
+    editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying.
+    ``a_spans`` are ``token_spans(a.text)`` when the caller compares ``a`` with many texts."""
     matcher = SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
     blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_tokens]
+    if not blocks:
+        return []
     blocks.sort(key=lambda m: m.size, reverse=True)
-    a_spans, b_spans = token_spans(a.text), token_spans(b.text)
+    a_spans = token_spans(a.text) if a_spans is None else a_spans
+    b_spans = token_spans(b.text)
     return [
         Passage(
             a_start=a_spans[m.a][0],

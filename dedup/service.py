@@ -44,6 +44,7 @@ from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_
 from .engine import Engine, EngineConfig, Match
 from .evidence import shared_passages
 from .features import Features, story_lines
+from .normalize import token_spans
 from .lineage import Link, Node, Placement, orient
 from .relate import Relation
 from .store import DELETE, INDEX, Event, MemoryStore, Store
@@ -287,10 +288,10 @@ def _apply(engine: Engine, event: Event) -> None:
         engine.remove(event.doc_id)
 
 
-def _passages(query: Features, other: Features) -> tuple[SharedPassage, ...]:
+def _passages(query: Features, other: Features, query_spans: Sequence[tuple[int, int]]) -> tuple[SharedPassage, ...]:
     return tuple(
         SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, query.text[p.a_start : p.a_end])
-        for p in shared_passages(query, other)
+        for p in shared_passages(query, other, a_spans=query_spans)
     )
 
 
@@ -665,6 +666,7 @@ class LineageIndex:
     ) -> tuple[ScoredMatch, ...]:
         """Matches with their relation, current lineage and shared passages."""
         out = []
+        query_spans = token_spans(features.text) if matches else []
         for match in matches:
             other = self._engine.documents[match.id]
             relation, query_is_derived = self._pair_relation(query, match, placements)
@@ -678,7 +680,7 @@ class LineageIndex:
                     containment_query_in_match=match.evidence.containment_a_in_b,
                     containment_match_in_query=match.evidence.containment_b_in_a,
                     lineage_id=self._placement_of(match.id).lineage_id,
-                    passages=_passages(features, other.features),
+                    passages=_passages(features, other.features, query_spans),
                     document=other.document,
                     language=other.language,
                     translation=_translation_evidence(match),

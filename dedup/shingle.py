@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["hash_tokens", "shingle_hashes", "intersection_size"]
+__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "intersection_size"]
 
 _MIX = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -62,3 +62,17 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:
     if len(a) == 0 or len(b) == 0:
         return 0
     return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def intersection_sizes(query: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """:func:`intersection_size` of ``query`` with each of ``others`` (all sorted unique hash
+    arrays), in one vectorised pass: the score path compares one text with dozens."""
+    if not others:
+        return np.empty(0, dtype=np.int64)
+    lengths = np.fromiter((len(o) for o in others), dtype=np.int64, count=len(others))
+    if len(query) == 0 or lengths.sum() == 0:
+        return np.zeros(len(others), dtype=np.int64)
+    values = np.concatenate(others)
+    at = np.minimum(np.searchsorted(query, values), len(query) - 1)
+    rows = np.repeat(np.arange(len(others)), lengths)
+    return np.bincount(rows, weights=query[at] == values, minlength=len(others)).astype(np.int64)

@@ -123,3 +123,17 @@ def test_intersection_size_large_values():
 def test_shingle_size_above_five_refused_for_short_documents_too():
     with pytest.raises(ValueError, match="shingle size must be at most 5"):
         shingle_hashes(hash_tokens(["a", "b"]), 6)
+
+
+def test_intersection_sizes_agree_with_one_pair_at_a_time():
+    import numpy as np
+
+    from dedup.shingle import intersection_size, intersection_sizes
+
+    rng = np.random.default_rng(7)
+    query = np.unique(rng.integers(0, 200, size=60).astype(np.uint64))
+    others = [np.unique(rng.integers(0, 200, size=n).astype(np.uint64)) for n in (0, 1, 30, 120)]
+    others.append(query.copy())
+    assert intersection_sizes(query, others).tolist() == [intersection_size(query, o) for o in others]
+    assert intersection_sizes(np.empty(0, dtype=np.uint64), others).tolist() == [0] * len(others)
+    assert intersection_sizes(query, []).size == 0
