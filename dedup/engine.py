@@ -26,7 +26,7 @@ from .evidence import PairEvidence, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
-from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, link_strength, worth_measuring
+from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, follow_up, link_strength, worth_measuring
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, pair_cosines
 
@@ -331,11 +331,20 @@ class Engine:
                 shared_shingles=shared_shingles,
                 shared_words=shared_words,
             )
-            strength = link_strength(evidence, features.length, other.features.length, policy)
+            strength = self._strength(doc, features, other.document, other.features, evidence)
             if strength > 0:
                 matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
+
+    def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
+        """The link decision of one measured pair (0 = no link), the same in both doors."""
+        policy = self.config.policy
+        same_source = bool(a.source) and a.source == b.source
+        both_dated = a.published_at is not None and b.published_at is not None
+        if follow_up(evidence, same_source=same_source, both_dated=both_dated, policy=policy):
+            return 0.0
+        return link_strength(evidence, a_features.length, b_features.length, policy)
 
     def _translation_candidates(
         self, doc: Document, language: str, indexed: IndexedDocument | None
@@ -446,7 +455,7 @@ class Engine:
         links = []
         for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
-            strength = link_strength(evidence, a.features.length, b.features.length, self.config.policy)
+            strength = self._strength(a.document, a.features, b.document, b.features, evidence)
             if strength > 0:
                 links.append(Link(a_id, b_id, strength, evidence))
         self._weighted = None

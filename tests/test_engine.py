@@ -27,3 +27,31 @@ def test_the_cosine_screen_drops_pairs_before_any_evidence(wire_text):
     pairs = [("wire", "copy"), ("wire", "other")]
     assert engine.worth_measuring(pairs) == [("wire", "copy")]
     assert engine.pair_cosines(pairs)[0] > 0.9
+
+
+FIRST = (
+    "Itel Corp said it completed the previously announced purchase of the container fleet and certain related "
+    "assets of Flexi-Van Leasing Inc for about 130 mln dlrs cash and marketable securities, 30 mln dlrs in notes, "
+    "three mln shares of newly issued Itel common and assumption of certain liabilities. The company said the "
+    "fleet includes 140,000 containers and 25,000 chassis leased to shipping lines around the world."
+)
+SECOND = (
+    "Itel Corp said it has completed the previously-announced acquisition of the container fleet and related assets "
+    "of Castle and Cooke Inc's Flexi-Van Leasing Inc subsidiary for about 130 mln dlrs in cash and marketable "
+    "securities, 30 mln dlrs in notes, three mln common shares and the assumption of liabilities. Itel said the "
+    "140,000 containers and 25,000 chassis are leased to shipping lines around the world."
+)
+
+
+def test_two_dated_dispatches_of_one_outlet_on_one_event_do_not_link_but_a_re_filed_version_does():
+    from dedup.document import parse_timestamp
+
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    morning, noon = parse_timestamp("1987-04-01T09:00"), parse_timestamp("1987-04-01T12:00")
+    engine.add(Document(id="first", text=FIRST, source="reuters", published_at=morning))
+    second = Document(id="second", text=SECOND, source="reuters", published_at=noon)
+    assert engine.links_for(second) == []
+    other_outlet = Document(id="paper", text=SECOND, source="paper", published_at=noon)
+    assert [m.id for m in engine.links_for(other_outlet)] == ["first"]
+    refiled = Document(id="refiled", text=FIRST + " Itel shares rose 1/4.", source="reuters", published_at=noon)
+    assert [m.id for m in engine.links_for(refiled)] == ["first"]

@@ -118,3 +118,13 @@ def test_the_screen_sits_well_below_what_the_link_model_can_accept():
     """A same-topic pair at the screen's cosine is far from a link under the model."""
     at_screen = dataclasses.replace(SAME_TOPIC, cosine=LinkPolicy().min_cosine)
     assert link_probability(at_screen, 300, 300) < 0.5 * LinkPolicy().min_probability
+
+
+def test_an_outlets_dated_rewrite_of_its_own_story_is_a_follow_up_not_a_version():
+    from dedup.relate import follow_up
+
+    rewrite = dataclasses.replace(SAME_TOPIC, containment_a_in_b=0.2, containment_b_in_a=0.25)
+    assert follow_up(rewrite, same_source=True, both_dated=True)
+    assert not follow_up(rewrite, same_source=False, both_dated=True)  # another outlet's rewrite: the model decides
+    assert not follow_up(rewrite, same_source=True, both_dated=False)  # parallel renderings of one original
+    assert not follow_up(COPY, same_source=True, both_dated=True)  # a re-filed version keeps its text
