@@ -26,7 +26,16 @@ from .evidence import PairEvidence, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
-from .relate import DEFAULT_POLICY, LinkPolicy, Relation, derivation, follow_up, link_strength, worth_measuring
+from .relate import (
+    DEFAULT_POLICY,
+    LinkPolicy,
+    Relation,
+    derivation,
+    follow_up,
+    link_strength,
+    short_of_a_near_copy,
+    worth_measuring,
+)
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, pair_cosines
 
@@ -82,6 +91,10 @@ class Match:
     strength: float
     evidence: PairEvidence
     channels: frozenset[str]
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
 def _declares(doc: Document, language: str) -> int:
@@ -320,6 +333,13 @@ class Engine:
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _ in kept]).tolist()
         matches = []
         for (other, cosine), shared_shingles, shared_words in zip(kept, shingles, words):
+            if self._same_language(language, other.language) and short_of_a_near_copy(
+                features.length,
+                other.features.length,
+                min(_share(shared_shingles, len(features.shingles)), _share(shared_shingles, len(other.features.shingles))),
+                policy,
+            ):
+                continue
             other_id = other.document.id
             evidence = measure_pair(
                 features,

@@ -18,7 +18,7 @@ from enum import Enum
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector", "worth_measuring", "follow_up"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy"]
 
 
 class Relation(str, Enum):
@@ -212,11 +212,23 @@ def follow_up(evidence: PairEvidence, *, same_source: bool, both_dated: bool, po
     return same_source and both_dated and evidence.max_containment < policy.version_min_containment
 
 
+#: The share of each other's shingles two texts keep when one is a near copy of the other.
+NEAR_COPY_MIN_CONTAINMENT = 0.8
+
+
+def short_of_a_near_copy(length_a: int, length_b: int, min_containment: float, policy: LinkPolicy = DEFAULT_POLICY) -> bool:
+    """Whether a pair in one language is ruled out by its lengths and shingle containment
+    alone: a text shorter than ``policy.min_tokens`` links only to a near copy (see
+    :func:`link_strength`). The score path counts containments for all candidates at once and
+    skips these before measuring anything else (short table notices have hundreds)."""
+    return min(length_a, length_b) < policy.min_tokens and min_containment < NEAR_COPY_MIN_CONTAINMENT
+
+
 def _near_copy(evidence: PairEvidence) -> bool:
     """Nearly the same text with the same figures and, where both have one, a headline in
     common: all a very short text can show."""
     return (
-        evidence.min_containment >= 0.8
+        evidence.min_containment >= NEAR_COPY_MIN_CONTAINMENT
         and (evidence.number_overlap is None or evidence.number_dice == 1.0)
         and (evidence.title_overlap is None or evidence.title_overlap >= 0.5)
     )

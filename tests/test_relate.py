@@ -128,3 +128,15 @@ def test_an_outlets_dated_rewrite_of_its_own_story_is_a_follow_up_not_a_version(
     assert not follow_up(rewrite, same_source=False, both_dated=True)  # another outlet's rewrite: the model decides
     assert not follow_up(rewrite, same_source=True, both_dated=False)  # parallel renderings of one original
     assert not follow_up(COPY, same_source=True, both_dated=True)  # a re-filed version keeps its text
+
+
+def test_a_short_pair_below_near_copy_containment_is_ruled_out_before_measuring():
+    from dedup.relate import short_of_a_near_copy
+
+    policy = LinkPolicy(min_tokens=30)
+    assert short_of_a_near_copy(12, 400, 0.5, policy)
+    assert not short_of_a_near_copy(12, 400, 0.85, policy)  # may be a near copy: measured
+    assert not short_of_a_near_copy(31, 400, 0.1, policy)  # long enough for the link model
+    # whatever else the evidence says, such a pair never links
+    strong_but_short = dataclasses.replace(COPY, containment_a_in_b=0.5, containment_b_in_a=0.5)
+    assert link_strength(strong_but_short, 12, 400, policy) == 0.0
