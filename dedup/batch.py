@@ -94,14 +94,12 @@ class _ParallelEngine(Engine):
     def ensure_vectors(self, progress: Progress = _no_progress) -> None:
         """:meth:`Engine.ensure_vectors`, the leads embedded by workers (each loads its own
         model: the embedding model is the costliest step of a multilingual batch)."""
-        missing = [d for d in self.documents.values() if d.vector is None]
+        missing = self.unembedded()
         if self.workers < 2 or len(missing) < PARALLEL_MIN_ITEMS:
             return super().ensure_vectors(progress)
         texts = [d.document.text for d in missing]
         shared = {"engine": self, "texts": texts}
-        vectors = _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed")
-        for indexed, vector in zip(missing, vectors):
-            indexed.vector = vector
+        self.set_vectors(missing, _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed"))
 
 
 def run_batch(

@@ -38,6 +38,7 @@ from .relate import (
 )
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, pair_cosines
+from .vectors import VectorIndex
 
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
 
@@ -77,7 +78,6 @@ class IndexedDocument:
     counts: sp.csr_matrix
     order: int
     language: str = ""
-    vector: Optional[np.ndarray] = None
 
     def node(self) -> Node:
         return Node(self.document.id, self.document.published_at, self.order, self.document.source, self.language)
@@ -115,6 +115,9 @@ class Engine:
         self._declared_counts: Counter[str] = Counter()
         self._next_order = 0
         self._weighted: tuple[tuple[int, int], dict[str, int], sp.csr_matrix] | None = None
+        #: Lead vectors of the translation channel, and the documents still to embed (in order).
+        self.vectors = VectorIndex(config.embedder.dimension) if config.embedder is not None else None
+        self._unembedded: dict[str, None] = {}
 
     # -- building the index -------------------------------------------------------------
     def learn_boilerplate(self, documents: Iterable[Document]) -> None:
@@ -153,6 +156,8 @@ class Engine:
         self._declared_counts[language] += _declares(doc, language)
         self._next_order += 1
         self.documents[doc.id] = indexed
+        if self.vectors is not None:
+            self._unembedded[doc.id] = None
         return indexed
 
     def _sketch_into_index(self, indexed: IndexedDocument) -> None:
@@ -209,6 +214,9 @@ class Engine:
         self._declared_counts[indexed.language] -= _declares(indexed.document, indexed.language)
         self.tfidf.remove(indexed.counts)
         self.candidates.remove(doc_id)
+        if self.vectors is not None:
+            self.vectors.remove(doc_id)
+            self._unembedded.pop(doc_id, None)
 
     # -- evidence -----------------------------------------------------------------------
     @staticmethod
@@ -234,20 +242,24 @@ class Engine:
         leads = [lead(t, self.config.lead_words) for t in texts]
         return np.vstack([self.config.embedder.embed(leads[k : k + 64]) for k in range(0, len(leads), 64)])
 
+    def unembedded(self) -> list[IndexedDocument]:
+        """Indexed documents whose lead has no vector yet, in the order they were indexed."""
+        return [self.documents[doc_id] for doc_id in self._unembedded]
+
+    def set_vectors(self, documents: Sequence[IndexedDocument], vectors: Iterable[np.ndarray]) -> None:
+        """Keep the lead vector of each of ``documents``."""
+        assert self.vectors is not None
+        for indexed, vector in zip(documents, vectors):
+            self.vectors.add(indexed.document.id, vector, indexed.language)
+            self._unembedded.pop(indexed.document.id, None)
+
     def ensure_vectors(self, progress: Progress = _no_progress) -> None:
         """Embed the lead of every indexed document that has no vector yet."""
-        missing = [d for d in self.documents.values() if d.vector is None]
+        missing = self.unembedded()
         for start in range(0, len(missing), 256):
             chunk = missing[start : start + 256]
-            for indexed, vector in zip(chunk, self._embed([d.document.text for d in chunk])):
-                indexed.vector = vector
+            self.set_vectors(chunk, self._embed([d.document.text for d in chunk]))
             progress("embed", start + len(chunk), len(missing))
-
-    def _vector_matrix(self) -> tuple[list[str], np.ndarray, np.ndarray]:
-        ids = list(self.documents)
-        vectors = np.vstack([self.documents[i].vector for i in ids]).astype(np.float32)
-        languages = np.array([self.documents[i].language for i in ids])
-        return ids, vectors, languages
 
     def _nearest_other_language(
         self, vectors: np.ndarray, own_languages: np.ndarray, index_vectors: np.ndarray, languages: np.ndarray
@@ -276,7 +288,8 @@ class Engine:
         if not self._multilingual():
             return {}
         self.ensure_vectors(progress)
-        ids, vectors, languages = self._vector_matrix()
+        assert self.vectors is not None
+        ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
         top, sims = self._nearest_other_language(vectors, languages, vectors, languages)
         found: dict[tuple[int, int], float] = {}
         for k, (neighbours, cosines) in enumerate(zip(top, sims)):
@@ -372,13 +385,16 @@ class Engine:
         """Indexed documents in other languages whose leads embed close to ``doc``'s, with the
         lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch."""
         self.ensure_vectors()
-        vector = indexed.vector if indexed is not None and indexed.vector is not None else self._embed([doc.text])[0]
-        ids, vectors, languages = self._vector_matrix()
-        top, sims = self._nearest_other_language(vector[None, :], np.array([language]), vectors, languages)
+        assert self.vectors is not None
+        known = self.vectors.get(doc.id) if indexed is not None else None
+        vector = known if known is not None else self._embed([doc.text])[0]
+        ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
+        code = self.vectors.code_of(language)
+        top, sims = self._nearest_other_language(vector[None, :], np.array([code]), vectors, languages)
         query_similarity = vectors @ vector
-        same_language = languages == language
-        if indexed is not None:
-            same_language[ids.index(doc.id)] = False  # the query does not compete with itself
+        same_language = languages == code
+        if doc.id in self.vectors:
+            same_language[self.vectors.row_of(doc.id)] = False  # the query does not compete with itself
         rivals = vectors[same_language]
         found: dict[str, tuple[float, int]] = {}
         for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
