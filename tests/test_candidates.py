@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from datasketch import MinHashLSH
 
 from dedup.candidates import CandidateIndex
 from dedup.compact_lsh import CompactLSH
@@ -11,8 +12,6 @@ from dedup.document import Document
 from dedup.engine import Engine, EngineConfig
 from dedup.features import extract_features
 from dedup.tfidf import IncrementalTfidf
-
-from datasketch import MinHashLSH
 
 
 def _texts(wire: str) -> list[str]:
