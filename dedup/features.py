@@ -14,13 +14,14 @@ import numpy as np
 
 from .boilerplate import BoilerplateModel, strip_boilerplate
 from .names import extract_names
-from .normalize import NO_SPACE_SCRIPT, normalize_text, split_sentences, tokenize
+from .normalize import NO_SPACE_SCRIPT, count_sentences, normalize_text, tokenize
 from .shingle import hash_tokens, shingle_hashes
 
 __all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
 
 # A number as written: digits with decimal or thousands separators ("19,267,000", "1.2").
-_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+# (The look-behind comes after the first digit, so the regex engine can skip to the next digit.)
+_NUMBER = re.compile(r"\d(?<![\d.,]\d)\d*(?:[.,]\d+)*")
 
 
 def extract_numbers(text: str) -> frozenset[str]:
@@ -31,8 +32,7 @@ def extract_numbers(text: str) -> frozenset[str]:
     ['1.2', '19267000', '242']
     """
     found = set()
-    for match in _NUMBER.finditer(text):
-        value = match.group()
+    for value in _NUMBER.findall(text):
         if "," in value and "." not in value and all(len(g) == 3 for g in value.split(",")[1:]):
             value = value.replace(",", "")
         if len(value) >= 2:
@@ -113,6 +113,15 @@ def _is_content(token: str, min_chars: int) -> bool:
     return len(token) >= min_chars or token.isdigit() or bool(_NO_SPACE_BIGRAM.fullmatch(token))
 
 
+def _content_mask(tokens: list[str], text: str, min_chars: int) -> np.ndarray:
+    """:func:`_is_content` of each token, as a boolean array."""
+    if _NO_SPACE_BIGRAM.search(text):
+        return np.fromiter((_is_content(t, min_chars) for t in tokens), dtype=bool, count=len(tokens))
+    # No no-space script in the text: length and digits decide.
+    long_enough = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)) >= min_chars
+    return long_enough | np.fromiter(map(str.isdigit, tokens), dtype=bool, count=len(tokens))
+
+
 def extract_features(
     text: str,
     *,
@@ -127,17 +136,18 @@ def extract_features(
     clean = "\n".join(lines)
     tokens = tokenize(clean)
     hashes = hash_tokens(tokens)
-    content = [h for t, h in zip(tokens, hashes) if _is_content(t, config.min_content_chars)]
+    content = hashes[_content_mask(tokens, clean, config.min_content_chars)]
+    content_words, first = np.unique(content, return_index=True)  # first: where each first appears
     return Features(
         text=clean,
         tokens=tuple(tokens),
         token_hashes=hashes,
         shingles=shingle_hashes(hashes, config.shingle_size),
-        content_words=np.unique(np.array(content, dtype=np.uint64)),
+        content_words=content_words,
         numbers=extract_numbers(clean),
-        content_sequence=np.array(list(dict.fromkeys(content)), dtype=np.uint64),
+        content_sequence=content[np.sort(first)],
         quotations=_quotations(clean, config.min_content_chars),
         names=extract_names(text),
-        sentences=len(split_sentences(clean)),
+        sentences=count_sentences(clean),
         title_words=frozenset(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )

@@ -26,8 +26,7 @@ _MIX = (
 
 def hash_tokens(tokens: Sequence[str]) -> np.ndarray:
     """Return the 64-bit xxHash of each token, in order, as a ``uint64`` array."""
-    digest = xxhash.xxh3_64_intdigest
-    return np.fromiter((digest(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:

@@ -37,21 +37,17 @@ class IncrementalTfidf:
 
     def counts(self, token_hashes: Sequence[np.ndarray]) -> sp.csr_matrix:
         """Raw term counts, one row per array of token hashes (no state is changed)."""
-        indptr = [0]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        for hashes in token_hashes:
-            cols, counts = np.unique(self.columns(hashes), return_counts=True)
-            indices.append(cols)
-            data.append(counts.astype(np.float64))
-            indptr.append(indptr[-1] + len(cols))
+        rows = [np.unique(self.columns(hashes), return_counts=True) for hashes in token_hashes]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
+        # Column numbers fit in 32 bits (n_features is far below 2**31), which spares scipy
+        # a conversion of its own and halves the index array.
+        index_dtype = np.int32 if self.n_features <= np.iinfo(np.int32).max else np.int64
+        indices = np.concatenate([cols for cols, _ in rows]) if rows else np.empty(0, dtype=np.int64)
+        data = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
         return sp.csr_matrix(
-            (
-                np.concatenate(data) if data else np.empty(0),
-                np.concatenate(indices) if indices else np.empty(0, dtype=np.int64),
-                np.array(indptr),
-            ),
-            shape=(len(indptr) - 1, self.n_features),
+            (data.astype(np.float64), indices.astype(index_dtype), indptr.astype(index_dtype)),
+            shape=(len(rows), self.n_features),
         )
 
     def document_share(self, token_hashes: np.ndarray) -> np.ndarray:
