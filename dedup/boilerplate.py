@@ -37,9 +37,22 @@ _PATTERNS = re.compile(
 _MAX_PATTERN_LINE = 120
 
 
+# A line _PATTERNS matches starts with one of these or contains one of the keywords: two
+# string tests that rule out nearly every line before the regex runs.
+_PATTERN_STARTS = (
+    "prev", "next", "back to top", "read more", "related", "advertisement", "share ", "click here",
+    "follow us", "sign up", "subscribe", "all rights reserved", "copyright", "(c) ", "©", "by ", "from ",
+)
+_PATTERN_KEYWORDS = ("newsletter", "cookie policy", "privacy policy", "terms of use")
+
+
 def is_pattern_boilerplate(line: str) -> bool:
     """True for a short normalised line that matches a generic boilerplate pattern."""
-    return len(line) <= _MAX_PATTERN_LINE and bool(_PATTERNS.match(line))
+    if len(line) > _MAX_PATTERN_LINE:
+        return False
+    if not line.startswith(_PATTERN_STARTS) and not any(k in line for k in _PATTERN_KEYWORDS):
+        return False
+    return bool(_PATTERNS.match(line))
 
 
 def _line_key(line: str) -> int:

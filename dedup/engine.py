@@ -58,9 +58,9 @@ class EngineConfig:
     lead_words: int = 24
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexedDocument:
-    """A document as the index holds it."""
+    """A document as the index holds it (slots: one per indexed document)."""
 
     document: Document
     features: Features

@@ -8,6 +8,8 @@ rewrite channel) and the numbers (facts that survive rewriting and translation).
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,14 +62,19 @@ class FeatureConfig:
             raise ValueError(f"min_content_chars must be positive, got {self.min_content_chars}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Features:
     """Everything later steps need from one document. Hash sets are sorted unique ``uint64``
-    arrays; ``content_sequence`` holds each content word once, in order of first appearance
-    (the order evidence: a translation or copy keeps the order of the facts)."""
+    arrays; ``token_hashes`` keeps the low 32 bits of each token's hash, in order (TF-IDF
+    columns are taken from far fewer bits); ``content_sequence`` holds each content word once, in order of first appearance
+    (the order evidence: a translation or copy keeps the order of the facts).
+
+    The tokens themselves are not kept (a tuple of strings is most of a document's memory);
+    :attr:`tokens` tokenises :attr:`text` again for the rare caller that needs them (shared
+    passages). The strings of ``numbers``, ``names`` and ``title_words`` are interned: the
+    same names and figures recur across thousands of documents."""
 
     text: str
-    tokens: tuple[str, ...]
     token_hashes: np.ndarray
     shingles: np.ndarray
     content_words: np.ndarray
@@ -79,9 +86,18 @@ class Features:
     title_words: frozenset[str] = frozenset()
 
     @property
+    def tokens(self) -> tuple[str, ...]:
+        """The tokens of :attr:`text`, in order (one per entry of :attr:`token_hashes`)."""
+        return tuple(tokenize(self.text))
+
+    @property
     def length(self) -> int:
         """Number of tokens after boilerplate removal."""
-        return len(self.tokens)
+        return len(self.token_hashes)
+
+
+def _interned(strings: Iterable[str]) -> frozenset[str]:
+    return frozenset(map(sys.intern, strings))
 
 
 def story_lines(text: str) -> list[str]:
@@ -140,14 +156,13 @@ def extract_features(
     content_words, first = np.unique(content, return_index=True)  # first: where each first appears
     return Features(
         text=clean,
-        tokens=tuple(tokens),
-        token_hashes=hashes,
+        token_hashes=hashes.astype(np.uint32),  # the low half: all the term space ever uses
         shingles=shingle_hashes(hashes, config.shingle_size),
         content_words=content_words,
-        numbers=extract_numbers(clean),
+        numbers=_interned(extract_numbers(clean)),
         content_sequence=content[np.sort(first)],
         quotations=_quotations(clean, config.min_content_chars),
-        names=extract_names(text),
+        names=_interned(extract_names(text)),
         sentences=count_sentences(clean),
-        title_words=frozenset(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
+        title_words=_interned(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )

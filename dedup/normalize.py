@@ -82,8 +82,7 @@ def normalize_text(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
         text = _ARABIC_MARKS.sub("", text.translate(_DIGITS)).casefold()
     # _SPACES never matches a line break: one substitution serves every line.
-    lines = (line.strip() for line in _SPACES.sub(" ", text).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join([line for line in map(str.strip, _SPACES.sub(" ", text).split("\n")) if line])
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:

@@ -28,16 +28,26 @@ class IncrementalTfidf:
         if n_features < 2:
             raise ValueError(f"n_features must be at least 2, got {n_features}")
         self.n_features = n_features
-        self.document_frequency_ = np.zeros(n_features, dtype=np.int64)
+        # int32: two billion documents per term are plenty, and the vector is half the size.
+        self.document_frequency_ = np.zeros(n_features, dtype=np.int32)
         self.n_documents_ = 0
 
     def columns(self, token_hashes: np.ndarray) -> np.ndarray:
         """Term-space column of each token hash."""
         return (token_hashes % np.uint64(self.n_features)).astype(np.int64)
 
+    def _columns32(self, token_hashes: np.ndarray) -> np.ndarray:
+        """:meth:`columns` as 32-bit integers when they fit (sorting them is cheaper)."""
+        if self.n_features > np.iinfo(np.int32).max:
+            return self.columns(token_hashes)
+        if self.n_features & (self.n_features - 1) == 0:  # a power of two: a mask is the modulo
+            return (token_hashes & np.uint64(self.n_features - 1)).astype(np.int32)
+        return (token_hashes % np.uint64(self.n_features)).astype(np.int32)
+
     def counts(self, token_hashes: Sequence[np.ndarray]) -> sp.csr_matrix:
-        """Raw term counts, one row per array of token hashes (no state is changed)."""
-        rows = [np.unique(self.columns(hashes), return_counts=True) for hashes in token_hashes]
+        """Raw term counts, one row per array of token hashes (no state is changed), as 32-bit
+        integers (:meth:`weight` turns them into floats; the index keeps one row per document)."""
+        rows = [np.unique(self._columns32(hashes), return_counts=True) for hashes in token_hashes]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
         # Column numbers fit in 32 bits (n_features is far below 2**31), which spares scipy
@@ -46,7 +56,7 @@ class IncrementalTfidf:
         indices = np.concatenate([cols for cols, _ in rows]) if rows else np.empty(0, dtype=np.int64)
         data = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
         return sp.csr_matrix(
-            (data.astype(np.float64), indices.astype(index_dtype), indptr.astype(index_dtype)),
+            (data.astype(np.int32), indices.astype(index_dtype), indptr.astype(index_dtype)),
             shape=(len(rows), self.n_features),
         )
 
@@ -77,6 +87,7 @@ class IncrementalTfidf:
     def weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """L2-normalised sublinear TF-IDF rows for ``counts`` under the current frequencies."""
         weighted = counts.copy().tocsr()
+        # (np.log of integer counts is float64, as of float counts.)
         weighted.data = (1.0 + np.log(weighted.data)) * self.idf(weighted.indices)
         return normalize(weighted, norm="l2", copy=False)
 
