@@ -45,11 +45,11 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every input bit reaches every output bit."""
-    with np.errstate(over="ignore"):
-        values = (values ^ (values >> np.uint64(30))) * _MIX1
-        values = (values ^ (values >> np.uint64(27))) * _MIX2
-        return values ^ (values >> np.uint64(31))
+    """splitmix64's finaliser: every input bit reaches every output bit (``values`` is an
+    array: integer arrays wrap around silently, only NumPy scalars would warn)."""
+    values = (values ^ (values >> np.uint64(30))) * _MIX1
+    values = (values ^ (values >> np.uint64(27))) * _MIX2
+    return values ^ (values >> np.uint64(31))
 
 
 class CompactLSH:
@@ -123,9 +123,8 @@ class CompactLSH:
         # r <= 2 (datasketch's choice at low thresholds).
         packed = bands[..., 0] if self.r == 1 else (bands[..., 0] << np.uint64(32)) ^ bands[..., 1]
         hashed = _mix(packed ^ self._band_seeds)
-        with np.errstate(over="ignore"):
-            for column in range(2, self.r):
-                hashed = _mix((hashed + _GOLDEN) ^ bands[..., column])
+        for column in range(2, self.r):
+            hashed = _mix((hashed + _GOLDEN) ^ bands[..., column])
         return hashed
 
     # -- datasketch's interface ---------------------------------------------------------------
@@ -152,14 +151,17 @@ class CompactLSH:
             self.compact()
         found: set[int] = set()
         if len(self._hashes):
-            low = np.searchsorted(self._hashes, hashes, side="left")
-            high = np.searchsorted(self._hashes, hashes, side="right")
-            hit = np.flatnonzero(high > low)
-            if len(hit):
+            # Sorted needles: numpy's binary search starts from the previous answer, which
+            # keeps it in cache. One search finds the bands present; the ends of their runs
+            # are looked up for those alone (most bands of a query match nothing).
+            wanted = np.sort(hashes)
+            low = self._hashes.searchsorted(wanted)
+            hit = self._hashes[np.minimum(low, len(self._hashes) - 1)] == wanted
+            if hit.any():
+                low, wanted = low[hit], wanted[hit]
+                high = self._hashes.searchsorted(wanted, side="right")
                 documents = self._documents
-                found.update(
-                    np.concatenate([documents[a:z] for a, z in zip(low[hit].tolist(), high[hit].tolist())]).tolist()
-                )
+                found.update(np.concatenate([documents[a:z] for a, z in zip(low.tolist(), high.tolist())]).tolist())
         if self._pending:
             for value in hashes.tolist():
                 numbers = self._pending.get(value)
