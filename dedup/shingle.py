@@ -48,11 +48,11 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     n = min(n, len(token_hashes))
     count = len(token_hashes) - n + 1
     combined = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(n):
-            part = token_hashes[offset : offset + count] * _MIX[offset]
-            combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
-        combined ^= combined >> np.uint64(29)
+    # (Integer arrays wrap around silently: no floating-point error state to set.)
+    for offset in range(n):
+        part = token_hashes[offset : offset + count] * _MIX[offset]
+        combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
+    combined ^= combined >> np.uint64(29)
     return np.unique(combined)
 
 

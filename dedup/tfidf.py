@@ -20,6 +20,8 @@ from sklearn.preprocessing import normalize
 
 __all__ = ["IncrementalTfidf"]
 
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
 
 class IncrementalTfidf:
     """Hashed term counts, running document frequencies and TF-IDF cosine on demand."""
@@ -38,7 +40,7 @@ class IncrementalTfidf:
 
     def _columns32(self, token_hashes: np.ndarray) -> np.ndarray:
         """:meth:`columns` as 32-bit integers when they fit (sorting them is cheaper)."""
-        if self.n_features > np.iinfo(np.int32).max:
+        if self.n_features > _INT32_MAX:
             return self.columns(token_hashes)
         if self.n_features & (self.n_features - 1) == 0:  # a power of two: a mask is the modulo
             return (token_hashes & np.uint64(self.n_features - 1)).astype(np.int32)
@@ -52,9 +54,12 @@ class IncrementalTfidf:
         np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
         # Column numbers fit in 32 bits (n_features is far below 2**31), which spares scipy
         # a conversion of its own and halves the index array.
-        index_dtype = np.int32 if self.n_features <= np.iinfo(np.int32).max else np.int64
-        indices = np.concatenate([cols for cols, _ in rows]) if rows else np.empty(0, dtype=np.int64)
-        data = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
+        index_dtype = np.int32 if self.n_features <= _INT32_MAX else np.int64
+        if len(rows) == 1:  # one document: the index adds them one at a time
+            indices, data = rows[0]
+        else:
+            indices = np.concatenate([cols for cols, _ in rows]) if rows else np.empty(0, dtype=np.int64)
+            data = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
         return sp.csr_matrix(
             (data.astype(np.int32), indices.astype(index_dtype), indptr.astype(index_dtype)),
             shape=(len(rows), self.n_features),
