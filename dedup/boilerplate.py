@@ -37,20 +37,20 @@ _PATTERNS = re.compile(
 _MAX_PATTERN_LINE = 120
 
 
-# A line _PATTERNS matches starts with one of these or contains one of the keywords: two
-# string tests that rule out nearly every line before the regex runs.
+# A line _PATTERNS matches starts with one of these or contains one of its keywords
+# ("policy" stands for both policies): string tests that rule out nearly every line before
+# the regex runs.
 _PATTERN_STARTS = (
     "prev", "next", "back to top", "read more", "related", "advertisement", "share ", "click here",
     "follow us", "sign up", "subscribe", "all rights reserved", "copyright", "(c) ", "©", "by ", "from ",
 )
-_PATTERN_KEYWORDS = ("newsletter", "cookie policy", "privacy policy", "terms of use")
 
 
 def is_pattern_boilerplate(line: str) -> bool:
     """True for a short normalised line that matches a generic boilerplate pattern."""
     if len(line) > _MAX_PATTERN_LINE:
         return False
-    if not line.startswith(_PATTERN_STARTS) and not any(k in line for k in _PATTERN_KEYWORDS):
+    if not (line.startswith(_PATTERN_STARTS) or "newsletter" in line or "policy" in line or "terms of use" in line):
         return False
     return bool(_PATTERNS.match(line))
 

@@ -56,6 +56,9 @@ _TOKEN = re.compile(rf"[{NO_SPACE_SCRIPT}]+|(?:[^\W_{NO_SPACE_SCRIPT}]|[{_INDIC_
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _NO_SPACE_RUN = re.compile(rf"[{NO_SPACE_SCRIPT}]+")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# The runs _SPACES would change: a lone space is left as it is, which spares a replacement
+# per word of text (same result as _SPACES.sub(" ", ...)).
+_SPACES_TO_FIX = re.compile(r"[\t\r\f\v][ \t\r\f\v]*| [ \t\r\f\v]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u061f])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
 # The same cuts for a text without the CJK full stops (the middle alternative can never match):
 # starting with the whitespace lets the regex engine skip ahead to the next whitespace.
@@ -82,7 +85,7 @@ def normalize_text(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
         text = _ARABIC_MARKS.sub("", text.translate(_DIGITS)).casefold()
     # _SPACES never matches a line break: one substitution serves every line.
-    return "\n".join([line for line in map(str.strip, _SPACES.sub(" ", text).split("\n")) if line])
+    return "\n".join([line for line in map(str.strip, _SPACES_TO_FIX.sub(" ", text).split("\n")) if line])
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:

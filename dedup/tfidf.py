@@ -80,8 +80,12 @@ class IncrementalTfidf:
         self._update(counts, -1)
 
     def _update(self, counts: sp.csr_matrix, sign: int) -> None:
-        # Each row holds a column at most once, so its columns are its document frequencies.
-        np.add.at(self.document_frequency_, counts.indices, sign)
+        # Each row holds a column at most once, so its columns are its document frequencies;
+        # one row (the usual case) adds to distinct columns, which plain indexing does.
+        if counts.shape[0] == 1:
+            self.document_frequency_[counts.indices] += sign
+        else:
+            np.add.at(self.document_frequency_, counts.indices, sign)
         self.n_documents_ += sign * counts.shape[0]
 
     def idf(self, columns: np.ndarray) -> np.ndarray:
