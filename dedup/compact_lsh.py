@@ -159,9 +159,18 @@ class CompactLSH:
             hit = self._hashes[np.minimum(low, len(self._hashes) - 1)] == wanted
             if hit.any():
                 low, wanted = low[hit], wanted[hit]
-                high = self._hashes.searchsorted(wanted, side="right")
-                documents = self._documents
-                found.update(np.concatenate([documents[a:z] for a, z in zip(low.tolist(), high.tolist())]).tolist())
+                # Runs of one entry (the usual case) end where they start; only longer ones
+                # are searched for their end.
+                after = np.minimum(low + 1, len(self._hashes) - 1)
+                longer = (self._hashes[after] == wanted) & (after > low)
+                lengths = np.ones(len(low), dtype=np.int64)
+                if longer.any():
+                    lengths[longer] = self._hashes.searchsorted(wanted[longer], side="right") - low[longer]
+                # Every run at once: position t of the concatenated runs is run k's
+                # low + (t - where run k starts in the concatenation).
+                ends = np.cumsum(lengths)
+                positions = np.repeat(low - (ends - lengths), lengths) + np.arange(ends[-1])
+                found.update(self._documents[positions].tolist())
         if self._pending:
             for value in hashes.tolist():
                 numbers = self._pending.get(value)
