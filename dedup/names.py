@@ -9,6 +9,7 @@ letter case (Japanese, Urdu) contribute no names; the embedding channel covers t
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -48,9 +49,17 @@ def extract_names(text: str, *, min_chars: int = 3) -> frozenset[str]:
     ['aleppo']
     """
     text = unicodedata.normalize("NFKC", text)
-    words = set((_ASCII_WORD if text.isascii() else _WORD).findall(text))  # each distinct word once
-    capitalised = {word.lower() for word in words if word[0].isupper()}
-    lower = {word.lower() for word in words if word[0].islower()}
+    if text.isascii():
+        # Every ASCII word starts with a letter, and "A"-"Z" sort before "a": sorting the
+        # distinct words splits them into capitalised and lower-case ones.
+        ordered = sorted(set(_ASCII_WORD.findall(text)))
+        split = bisect.bisect_left(ordered, "a")
+        capitalised = set(map(str.lower, ordered[:split]))
+        lower = set(map(str.lower, ordered[split:]))
+    else:
+        words = set(_WORD.findall(text))  # each distinct word once
+        capitalised = {word.lower() for word in words if word[0].isupper()}
+        lower = {word.lower() for word in words if word[0].islower()}
     names = set()
     for word in capitalised - lower:
         ascii_form = transliterate(word)
