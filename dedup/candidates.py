@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Hashable, Iterable, Literal
 
 import numpy as np
-from datasketch import MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 from .compact_lsh import CompactLSH
 from .features import Features
@@ -108,6 +108,11 @@ class CandidateIndex:
         """The MinHash of each channel's feature set."""
         return {c.name: self.sketcher.minhash(c.select(features, statistics)) for c in self.channels}
 
+    def signatures(self, features: Features, statistics: IncrementalTfidf) -> dict[str, np.ndarray]:
+        """The hash values of each channel's MinHash (what :meth:`sketches` wraps), which
+        :meth:`insert_many` accepts as well: a bulk load need not build MinHash objects."""
+        return {c.name: self.sketcher.signature(c.select(features, statistics)) for c in self.channels}
+
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
         """Index ``key`` under every channel (replacing a previous entry of the same key)."""
         for name, lsh in self._lsh.items():
@@ -117,7 +122,8 @@ class CandidateIndex:
 
     def insert_many(self, items: Iterable[tuple[Hashable, dict[str, object]]]) -> None:
         """Index many ``(key, sketches)`` pairs at once (a bulk load), with :meth:`insert`'s
-        result: a key already indexed, or given twice, ends up under its last sketches."""
+        result: a key already indexed, or given twice, ends up under its last sketches.
+        A sketch may also be its bare hash values (:meth:`signatures`)."""
         latest: dict[Hashable, dict[str, object]] = {}
         for key, sketches in items:
             latest.pop(key, None)  # a repeated key takes its last place, as repeated inserts would
@@ -131,7 +137,13 @@ class CandidateIndex:
             else:
                 with lsh.insertion_session() as session:
                     for key, sketches in latest.items():
-                        session.insert(key, sketches[name], check_duplication=False)
+                        session.insert(key, self._minhash(sketches[name]), check_duplication=False)
+
+    def _minhash(self, sketch: object) -> object:
+        """``sketch`` as datasketch wants it: bare hash values become a ``LeanMinHash``."""
+        if isinstance(sketch, np.ndarray):
+            return LeanMinHash(seed=self.sketcher.seed, hashvalues=sketch, scheme="affine32")
+        return sketch
 
     def insertion_session(self) -> ExitStack:
         """A context in which bulk loads (:meth:`insert_many`) of the in-memory backend are

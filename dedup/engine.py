@@ -180,7 +180,7 @@ class Engine:
             for start in range(0, len(stored), 1000):
                 chunk = stored[start : start + 1000]
                 self.candidates.insert_many(
-                    (indexed.document.id, self.candidates.sketches(indexed.features, self.tfidf)) for indexed in chunk
+                    (indexed.document.id, self.candidates.signatures(indexed.features, self.tfidf)) for indexed in chunk
                 )
                 progress("sketch", start + len(chunk), len(documents))
 

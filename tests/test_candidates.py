@@ -102,3 +102,14 @@ def test_engine_bulk_load_matches_one_at_a_time(wire_text: str) -> None:
         theirs = {k for k, v in single.candidates.query(single.candidates.sketches(features, single.tfidf)).items() if "shingles" in v}
         assert ours == theirs
     assert bulk.candidate_pairs()
+
+
+def test_bare_signatures_load_like_sketches(wire_text: str) -> None:
+    index, items = _sketched(wire_text)
+    statistics = IncrementalTfidf()
+    features = [extract_features(t) for t in _texts(wire_text)]
+    for backend in ("compact", "datasketch"):
+        from_sketches, from_signatures = CandidateIndex(backend=backend), CandidateIndex(backend=backend)
+        from_sketches.insert_many(items)
+        from_signatures.insert_many((f"doc-{k}", index.signatures(f, statistics)) for k, f in enumerate(features))
+        assert _answers(from_signatures, items) == _answers(from_sketches, items)
