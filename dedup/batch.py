@@ -9,6 +9,7 @@ computed: the placements do not depend on the number of workers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -63,8 +64,13 @@ def _embed_chunk(bounds: tuple[int, int]) -> list:
 
 
 def _in_workers(work, total: int, workers: int, shared: dict[str, object], progress: Progress, stage: str) -> list:  # type: ignore[no-untyped-def]
-    """Run ``work`` over chunks of ``range(total)`` in forked workers, results in order."""
+    """Run ``work`` over chunks of ``range(total)`` in forked workers, results in order.
+
+    The parent's objects are frozen out of the garbage collector's reach while the workers
+    live: a collection in a worker would otherwise write to the header of every object it
+    inherited and so copy every page of the index (``gc.freeze``'s documented use)."""
     _shared.update(shared)
+    gc.freeze()
     try:
         results: list = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -73,6 +79,7 @@ def _in_workers(work, total: int, workers: int, shared: dict[str, object], progr
                 progress(stage, end, total)
         return results
     finally:
+        gc.unfreeze()
         _shared.clear()
 
 

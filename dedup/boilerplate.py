@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import xxhash
@@ -36,9 +37,22 @@ _PATTERNS = re.compile(
 _MAX_PATTERN_LINE = 120
 
 
+# A line _PATTERNS matches starts with one of these or contains one of its keywords
+# ("policy" stands for both policies): string tests that rule out nearly every line before
+# the regex runs.
+_PATTERN_STARTS = (
+    "prev", "next", "back to top", "read more", "related", "advertisement", "share ", "click here",
+    "follow us", "sign up", "subscribe", "all rights reserved", "copyright", "(c) ", "©", "by ", "from ",
+)
+
+
 def is_pattern_boilerplate(line: str) -> bool:
     """True for a short normalised line that matches a generic boilerplate pattern."""
-    return len(line) <= _MAX_PATTERN_LINE and bool(_PATTERNS.match(line))
+    if len(line) > _MAX_PATTERN_LINE:
+        return False
+    if not (line.startswith(_PATTERN_STARTS) or "newsletter" in line or "policy" in line or "terms of use" in line):
+        return False
+    return bool(_PATTERNS.match(line))
 
 
 def _line_key(line: str) -> int:
@@ -82,6 +96,19 @@ class BoilerplateModel:
         seen = self._line_counts.get(source, Counter()).get(_line_key(line), 0)
         return seen >= self.min_documents and seen >= self.min_share * total
 
+    def recurring_test(self, source: str) -> Callable[[str], bool] | None:
+        """:meth:`is_boilerplate` for lines of ``source``, its per-source look-ups done once
+        (``None`` when no line of ``source`` can be boilerplate yet)."""
+        if not source:
+            return None
+        total = self._documents.get(source, 0)
+        if total < self.min_source_documents:
+            return None
+        counts = self._line_counts.get(source, Counter())
+        need = max(self.min_documents, self.min_share * total)
+        longest = self.max_line_chars
+        return lambda line: len(line) <= longest and counts.get(_line_key(line), 0) >= need
+
     def state(self) -> dict:
         """A JSON-serialisable snapshot, for storing with a persistent index."""
         return {
@@ -101,12 +128,13 @@ def strip_boilerplate(lines: list[str], source: str = "", model: BoilerplateMode
     """Return the story lines of a normalised document: repeats, pattern lines and the
     source's learned boilerplate removed. Never returns an empty list for a non-empty input
     (a document made only of "boilerplate" is kept whole rather than silently emptied)."""
+    recurring = model.recurring_test(source) if model is not None else None
     seen: set[str] = set()
     kept: list[str] = []
     for line in lines:
         if line in seen or is_pattern_boilerplate(line):
             continue
-        if model is not None and model.is_boilerplate(line, source):
+        if recurring is not None and recurring(line):
             continue
         seen.add(line)
         kept.append(line)

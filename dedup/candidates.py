@@ -1,6 +1,9 @@
 """Candidate generation: which indexed documents are worth comparing with a new one.
 
-Each channel is a datasketch ``MinHashLSH`` over one feature set. Shingle resemblance alone
+Each channel is a MinHash LSH over one feature set: :class:`~dedup.compact_lsh.CompactLSH` in
+memory by default (datasketch's banding and answers at a twentieth of its memory), or
+datasketch's ``MinHashLSH`` with a ``storage_config`` (its storage layer is what a Redis or
+Cassandra backend plugs into). Signatures are datasketch ``LeanMinHash`` objects either way. Shingle resemblance alone
 misses what matters most to a newsroom (a paper that keeps a third of a wire story; a rewrite
 that keeps the facts but few exact runs of words), so a second channel sketches content words,
 which survive rewording. More channels (entities and numbers, embeddings for translations) plug
@@ -9,12 +12,14 @@ in beside these: a channel is a name, a feature extractor and an LSH.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable
+from typing import Callable, Hashable, Iterable, Literal
 
 import numpy as np
-from datasketch import MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
+from .compact_lsh import CompactLSH
 from .features import Features
 from .sketch import Sketcher
 from .tfidf import IncrementalTfidf
@@ -60,8 +65,16 @@ def default_channels() -> tuple[Channel, ...]:
     )
 
 
+Backend = Literal["compact", "datasketch"]
+
+
 class CandidateIndex:
-    """Several MinHash LSH indexes over one set of document keys."""
+    """Several MinHash LSH indexes over one set of document keys.
+
+    ``backend`` is ``"compact"`` (:class:`~dedup.compact_lsh.CompactLSH`, in memory) or
+    ``"datasketch"`` (``MinHashLSH``, with ``storage_config`` if given); by default it is
+    ``"compact"``, unless a ``storage_config`` is given. Both answer every query alike.
+    """
 
     def __init__(
         self,
@@ -69,13 +82,25 @@ class CandidateIndex:
         *,
         num_perm: int = 128,
         storage_config: dict | None = None,
+        backend: Backend | None = None,
     ) -> None:
         self.channels = tuple(channels) if channels is not None else default_channels()
         if not self.channels:
             raise ValueError("a CandidateIndex needs at least one channel")
+        if backend is None:
+            backend = "compact" if storage_config is None else "datasketch"
+        if backend == "compact" and storage_config is not None:
+            raise ValueError("storage_config is datasketch's: use backend='datasketch' with it")
+        if backend not in ("compact", "datasketch"):
+            raise ValueError(f"backend must be 'compact' or 'datasketch', got {backend!r}")
+        self.backend: Backend = backend
         self.sketcher = Sketcher(num_perm)
-        self._lsh = {
-            c.name: MinHashLSH(threshold=c.threshold, num_perm=num_perm, storage_config=storage_config)
+        self._lsh: dict[str, CompactLSH | MinHashLSH] = {
+            c.name: (
+                CompactLSH(threshold=c.threshold, num_perm=num_perm)
+                if backend == "compact"
+                else MinHashLSH(threshold=c.threshold, num_perm=num_perm, storage_config=storage_config)
+            )
             for c in self.channels
         }
 
@@ -83,12 +108,54 @@ class CandidateIndex:
         """The MinHash of each channel's feature set."""
         return {c.name: self.sketcher.minhash(c.select(features, statistics)) for c in self.channels}
 
+    def signatures(self, features: Features, statistics: IncrementalTfidf) -> dict[str, np.ndarray]:
+        """The hash values of each channel's MinHash (what :meth:`sketches` wraps), which
+        :meth:`insert_many` accepts as well: a bulk load need not build MinHash objects."""
+        return {c.name: self.sketcher.signature(c.select(features, statistics)) for c in self.channels}
+
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
         """Index ``key`` under every channel (replacing a previous entry of the same key)."""
         for name, lsh in self._lsh.items():
             if key in lsh:
                 lsh.remove(key)
             lsh.insert(key, sketches[name])
+
+    def insert_many(self, items: Iterable[tuple[Hashable, dict[str, object]]]) -> None:
+        """Index many ``(key, sketches)`` pairs at once (a bulk load), with :meth:`insert`'s
+        result: a key already indexed, or given twice, ends up under its last sketches.
+        A sketch may also be its bare hash values (:meth:`signatures`)."""
+        latest: dict[Hashable, dict[str, object]] = {}
+        for key, sketches in items:
+            latest.pop(key, None)  # a repeated key takes its last place, as repeated inserts would
+            latest[key] = sketches
+        for name, lsh in self._lsh.items():
+            for key in latest:
+                if key in lsh:
+                    lsh.remove(key)
+            if isinstance(lsh, CompactLSH):
+                lsh.insert_many((key, sketches[name]) for key, sketches in latest.items())
+            else:
+                with lsh.insertion_session() as session:
+                    for key, sketches in latest.items():
+                        session.insert(key, self._minhash(sketches[name]), check_duplication=False)
+
+    def _minhash(self, sketch: object) -> object:
+        """``sketch`` as datasketch wants it: bare hash values become a ``LeanMinHash``."""
+        if isinstance(sketch, np.ndarray):
+            return LeanMinHash(seed=self.sketcher.seed, hashvalues=sketch, scheme="affine32")
+        return sketch
+
+    def insertion_session(self) -> ExitStack:
+        """A context in which bulk loads (:meth:`insert_many`) of the in-memory backend are
+        merged once, when it closes, instead of once per call."""
+        stack = ExitStack()
+        for lsh in self._lsh.values():
+            if isinstance(lsh, CompactLSH):
+                stack.enter_context(lsh.insertion_session())
+        return stack
+
+    def __contains__(self, key: Hashable) -> bool:
+        return all(key in lsh for lsh in self._lsh.values())
 
     def remove(self, key: Hashable) -> None:
         """Forget ``key`` in every channel; unknown keys are ignored."""

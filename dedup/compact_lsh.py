@@ -11,7 +11,9 @@ per band and document, plus one list slot and one dict entry per key.
 A query is one ``searchsorted`` for all its bands. Recent inserts wait in a small dict until
 there are enough of them to merge into the sorted arrays (a merge of two sorted runs, linear
 in practice), so inserting one document at a time stays cheap; removal marks the document
-and its entries are dropped at the next merge.
+and its entries are dropped at the next merge. A bulk load (:meth:`CompactLSH.insert_many`,
+inside :meth:`CompactLSH.insertion_session` for several batches) hashes the bands of all its
+signatures in one array operation and merges once.
 
 Two different bands share a 64-bit hash with probability about 2**-64 per pair of entries, so
 a query returns the keys datasketch's would (a test checks it on random signatures).
@@ -43,11 +45,11 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every input bit reaches every output bit."""
-    with np.errstate(over="ignore"):
-        values = (values ^ (values >> np.uint64(30))) * _MIX1
-        values = (values ^ (values >> np.uint64(27))) * _MIX2
-        return values ^ (values >> np.uint64(31))
+    """splitmix64's finaliser: every input bit reaches every output bit (``values`` is an
+    array: integer arrays wrap around silently, only NumPy scalars would warn)."""
+    values = (values ^ (values >> np.uint64(30))) * _MIX1
+    values = (values ^ (values >> np.uint64(27))) * _MIX2
+    return values ^ (values >> np.uint64(31))
 
 
 class CompactLSH:
@@ -103,23 +105,26 @@ class CompactLSH:
         self._documents = np.empty(0, dtype=np.int32)  # document number of each band hash
         self._pending: dict[int, list[int]] = {}  # band hash -> document numbers, since the last merge
         self._pending_documents = 0
+        self._bulk: list[tuple[np.ndarray, np.ndarray]] = []  # (band hashes, numbers) of bulk loads
+        self._sessions = 0  # open insertion sessions: bulk loads wait for the last to close
         self._removed = 0  # removed documents whose entries are still in the arrays
 
     # -- the band hashes --------------------------------------------------------------------
     def band_hashes(self, minhash: object) -> np.ndarray:
-        """The ``b`` 64-bit hashes of the bands of ``minhash`` (anything with ``hashvalues``)."""
+        """The ``b`` 64-bit hashes of the bands of ``minhash`` (anything with ``hashvalues``,
+        or the hash values themselves); for a ``(n, num_perm)`` array of ``n`` signatures, a
+        ``(n, b)`` array."""
         values = np.asarray(getattr(minhash, "hashvalues", minhash))
-        if len(values) != self.h:
-            raise ValueError(f"expecting a MinHash of {self.h} permutations, got {len(values)}")
-        bands = values[: self.b * self.r].astype(np.uint64).reshape(self.b, self.r)
+        if values.ndim not in (1, 2) or values.shape[-1] != self.h:
+            raise ValueError(f"expecting a MinHash of {self.h} permutations, got {values.shape[-1] if values.ndim else 0}")
+        bands = values[..., : self.b * self.r].astype(np.uint64).reshape(values.shape[:-1] + (self.b, self.r))
         # MinHash values are below 2**32: two of them pack into one word without loss, and
         # the mix is a bijection, so within a band only equal values give equal hashes when
         # r <= 2 (datasketch's choice at low thresholds).
-        packed = bands[:, 0] if self.r == 1 else (bands[:, 0] << np.uint64(32)) ^ bands[:, 1]
+        packed = bands[..., 0] if self.r == 1 else (bands[..., 0] << np.uint64(32)) ^ bands[..., 1]
         hashed = _mix(packed ^ self._band_seeds)
-        with np.errstate(over="ignore"):
-            for column in range(2, self.r):
-                hashed = _mix((hashed + _GOLDEN) ^ bands[:, column])
+        for column in range(2, self.r):
+            hashed = _mix((hashed + _GOLDEN) ^ bands[..., column])
         return hashed
 
     # -- datasketch's interface ---------------------------------------------------------------
@@ -142,16 +147,30 @@ class CompactLSH:
     def query(self, minhash: object) -> list[Hashable]:
         """Keys sharing at least one band with ``minhash`` (in no particular order)."""
         hashes = self.band_hashes(minhash)
+        if self._bulk:
+            self.compact()
         found: set[int] = set()
         if len(self._hashes):
-            low = np.searchsorted(self._hashes, hashes, side="left")
-            high = np.searchsorted(self._hashes, hashes, side="right")
-            hit = np.flatnonzero(high > low)
-            if len(hit):
-                documents = self._documents
-                found.update(
-                    np.concatenate([documents[a:z] for a, z in zip(low[hit].tolist(), high[hit].tolist())]).tolist()
-                )
+            # Sorted needles: numpy's binary search starts from the previous answer, which
+            # keeps it in cache. One search finds the bands present; the ends of their runs
+            # are looked up for those alone (most bands of a query match nothing).
+            wanted = np.sort(hashes)
+            low = self._hashes.searchsorted(wanted)
+            hit = self._hashes[np.minimum(low, len(self._hashes) - 1)] == wanted
+            if hit.any():
+                low, wanted = low[hit], wanted[hit]
+                # Runs of one entry (the usual case) end where they start; only longer ones
+                # are searched for their end.
+                after = np.minimum(low + 1, len(self._hashes) - 1)
+                longer = (self._hashes[after] == wanted) & (after > low)
+                lengths = np.ones(len(low), dtype=np.int64)
+                if longer.any():
+                    lengths[longer] = self._hashes.searchsorted(wanted[longer], side="right") - low[longer]
+                # Every run at once: position t of the concatenated runs is run k's
+                # low + (t - where run k starts in the concatenation).
+                ends = np.cumsum(lengths)
+                positions = np.repeat(low - (ends - lengths), lengths) + np.arange(ends[-1])
+                found.update(self._documents[positions].tolist())
         if self._pending:
             for value in hashes.tolist():
                 numbers = self._pending.get(value)
@@ -186,24 +205,42 @@ class CompactLSH:
         return (k for k in self._keys if k is not None)
 
     @contextmanager
-    def insertion_session(self) -> Iterator[CompactLSH]:
-        """For code written against ``MinHashLSH.insertion_session``: inserts go through
-        the buffer anyway, and it is merged when the session ends."""
-        yield self
-        self.compact()
+    def insertion_session(self, buffer_size: int = 50000) -> Iterator[CompactLSH]:
+        """For code written against ``MinHashLSH.insertion_session`` (``buffer_size`` is
+        accepted for compatibility): inserts go through the buffer anyway, bulk loads
+        (:meth:`insert_many`) inside the session are merged once, when it ends."""
+        self._sessions += 1
+        try:
+            yield self
+        finally:
+            self._sessions -= 1
+            if not self._sessions:
+                self.compact()
 
     def insert_many(self, items: Iterable[tuple[Hashable, object]]) -> None:
-        """Insert ``(key, minhash)`` pairs (a bulk load, merged once at the end)."""
+        """Insert ``(key, minhash)`` pairs (a bulk load: the bands of every signature are
+        hashed at once, and merged into the sorted arrays at the end, or at the end of the
+        enclosing :meth:`insertion_session`). A key already present, or given twice, raises
+        ``ValueError`` before anything is inserted."""
+        keys: list[Hashable] = []
+        signatures: list[np.ndarray] = []
+        fresh: set[Hashable] = set()
         for key, minhash in items:
-            if key in self._numbers:
+            if key in self._numbers or key in fresh:
                 raise ValueError(f"the key {key!r} is already in the index; remove it first")
-            number = len(self._keys)
-            self._keys.append(key)
-            self._numbers[key] = number
-            for value in self.band_hashes(minhash).tolist():
-                self._pending.setdefault(value, []).append(number)
-            self._pending_documents += 1
-        self.compact()
+            fresh.add(key)
+            keys.append(key)
+            signatures.append(np.asarray(getattr(minhash, "hashvalues", minhash)))
+        if not keys:
+            return
+        hashes = self.band_hashes(np.vstack(signatures))
+        first = len(self._keys)
+        self._keys.extend(keys)
+        self._numbers.update(zip(keys, range(first, first + len(keys))))
+        numbers = np.repeat(np.arange(first, first + len(keys), dtype=np.int64), self.b)
+        self._bulk.append((hashes.ravel(), numbers))
+        if not self._sessions:
+            self.compact()
 
     # -- storage ------------------------------------------------------------------------------
     def _merge_at(self) -> int:
@@ -218,7 +255,7 @@ class CompactLSH:
             hashes, documents = hashes[keep], documents[keep]
             self._renumber(alive)
             documents = self._new_numbers[documents]
-        if self._pending:
+        if self._pending or self._bulk:
             count = sum(len(v) for v in self._pending.values())
             new_hashes = np.empty(count, dtype=np.uint64)
             new_documents = np.empty(count, dtype=np.int64)
@@ -227,6 +264,9 @@ class CompactLSH:
                 new_hashes[at : at + len(numbers)] = value
                 new_documents[at : at + len(numbers)] = numbers
                 at += len(numbers)
+            if self._bulk:
+                new_hashes = np.concatenate([new_hashes] + [h for h, _ in self._bulk])
+                new_documents = np.concatenate([new_documents] + [d for _, d in self._bulk])
             if self._removed:
                 keep = self._alive[new_documents]
                 new_hashes, new_documents = new_hashes[keep], self._new_numbers[new_documents[keep]]
@@ -244,6 +284,7 @@ class CompactLSH:
         self._hashes, self._documents = hashes, documents.astype(np.int32, copy=False)
         self._pending = {}
         self._pending_documents = 0
+        self._bulk = []
 
     def _renumber(self, alive: np.ndarray) -> None:
         self._alive = alive
@@ -255,7 +296,7 @@ class CompactLSH:
         which belong to the caller)."""
         pending = sys.getsizeof(self._pending) + sum(
             sys.getsizeof(v) + 32 for v in self._pending.values()
-        )
+        ) + sum(h.nbytes + d.nbytes for h, d in self._bulk)
         return (
             self._hashes.nbytes
             + self._documents.nbytes

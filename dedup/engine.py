@@ -69,9 +69,9 @@ class EngineConfig:
     lead_words: int = 24
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexedDocument:
-    """A document as the index holds it."""
+    """A document as the index holds it (slots: one per indexed document)."""
 
     document: Document
     features: Features
@@ -202,10 +202,14 @@ class Engine:
             stored.append(self._store(doc, None if features is None else features[done - 1], languages[done - 1]))
             if done % 1000 == 0 or done == len(documents):
                 progress("index", done, len(documents))
-        for done, indexed in enumerate(stored, start=1):
-            self._sketch_into_index(indexed)
-            if done % 1000 == 0 or done == len(documents):
-                progress("sketch", done, len(documents))
+        # Sketched in chunks and bulk-loaded into the channels, merged once at the end.
+        with self.candidates.insertion_session():
+            for start in range(0, len(stored), 1000):
+                chunk = stored[start : start + 1000]
+                self.candidates.insert_many(
+                    (indexed.document.id, self.candidates.signatures(indexed.features, self.tfidf)) for indexed in chunk
+                )
+                progress("sketch", start + len(chunk), len(documents))
 
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""

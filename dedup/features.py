@@ -8,19 +8,22 @@ rewrite channel) and the numbers (facts that survive rewriting and translation).
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .boilerplate import BoilerplateModel, strip_boilerplate
 from .names import extract_names
-from .normalize import NO_SPACE_SCRIPT, normalize_text, split_sentences, tokenize
+from .normalize import NO_SPACE_SCRIPT, count_sentences, normalize_text, tokenize
 from .shingle import hash_tokens, shingle_hashes
 
 __all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
 
 # A number as written: digits with decimal or thousands separators ("19,267,000", "1.2").
-_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+# (The look-behind comes after the first digit, so the regex engine can skip to the next digit.)
+_NUMBER = re.compile(r"\d(?<![\d.,]\d)\d*(?:[.,]\d+)*")
 
 
 def extract_numbers(text: str) -> frozenset[str]:
@@ -31,8 +34,7 @@ def extract_numbers(text: str) -> frozenset[str]:
     ['1.2', '19267000', '242']
     """
     found = set()
-    for match in _NUMBER.finditer(text):
-        value = match.group()
+    for value in _NUMBER.findall(text):
         if "," in value and "." not in value and all(len(g) == 3 for g in value.split(",")[1:]):
             value = value.replace(",", "")
         if len(value) >= 2:
@@ -60,14 +62,19 @@ class FeatureConfig:
             raise ValueError(f"min_content_chars must be positive, got {self.min_content_chars}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Features:
     """Everything later steps need from one document. Hash sets are sorted unique ``uint64``
-    arrays; ``content_sequence`` holds each content word once, in order of first appearance
-    (the order evidence: a translation or copy keeps the order of the facts)."""
+    arrays; ``token_hashes`` keeps the low 32 bits of each token's hash, in order (TF-IDF
+    columns are taken from far fewer bits); ``content_sequence`` holds each content word once, in order of first appearance
+    (the order evidence: a translation or copy keeps the order of the facts).
+
+    The tokens themselves are not kept (a tuple of strings is most of a document's memory);
+    :attr:`tokens` tokenises :attr:`text` again for the rare caller that needs them (shared
+    passages). The strings of ``numbers``, ``names`` and ``title_words`` are interned: the
+    same names and figures recur across thousands of documents."""
 
     text: str
-    tokens: tuple[str, ...]
     token_hashes: np.ndarray
     shingles: np.ndarray
     content_words: np.ndarray
@@ -79,9 +86,18 @@ class Features:
     title_words: frozenset[str] = frozenset()
 
     @property
+    def tokens(self) -> tuple[str, ...]:
+        """The tokens of :attr:`text`, in order (one per entry of :attr:`token_hashes`)."""
+        return tuple(tokenize(self.text))
+
+    @property
     def length(self) -> int:
         """Number of tokens after boilerplate removal."""
-        return len(self.tokens)
+        return len(self.token_hashes)
+
+
+def _interned(strings: Iterable[str]) -> frozenset[str]:
+    return frozenset(map(sys.intern, strings))
 
 
 def story_lines(text: str) -> list[str]:
@@ -113,6 +129,15 @@ def _is_content(token: str, min_chars: int) -> bool:
     return len(token) >= min_chars or token.isdigit() or bool(_NO_SPACE_BIGRAM.fullmatch(token))
 
 
+def _content_mask(tokens: list[str], text: str, min_chars: int) -> np.ndarray:
+    """:func:`_is_content` of each token, as a boolean array."""
+    if _NO_SPACE_BIGRAM.search(text):
+        return np.fromiter((_is_content(t, min_chars) for t in tokens), dtype=bool, count=len(tokens))
+    # No no-space script in the text: length and digits decide.
+    long_enough = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)) >= min_chars
+    return long_enough | np.fromiter(map(str.isdigit, tokens), dtype=bool, count=len(tokens))
+
+
 def extract_features(
     text: str,
     *,
@@ -127,17 +152,17 @@ def extract_features(
     clean = "\n".join(lines)
     tokens = tokenize(clean)
     hashes = hash_tokens(tokens)
-    content = [h for t, h in zip(tokens, hashes) if _is_content(t, config.min_content_chars)]
+    content = hashes[_content_mask(tokens, clean, config.min_content_chars)]
+    content_words, first = np.unique(content, return_index=True)  # first: where each first appears
     return Features(
         text=clean,
-        tokens=tuple(tokens),
-        token_hashes=hashes,
+        token_hashes=hashes.astype(np.uint32),  # the low half: all the term space ever uses
         shingles=shingle_hashes(hashes, config.shingle_size),
-        content_words=np.unique(np.array(content, dtype=np.uint64)),
-        numbers=extract_numbers(clean),
-        content_sequence=np.array(list(dict.fromkeys(content)), dtype=np.uint64),
+        content_words=content_words,
+        numbers=_interned(extract_numbers(clean)),
+        content_sequence=content[np.sort(first)],
         quotations=_quotations(clean, config.min_content_chars),
-        names=extract_names(text),
-        sentences=len(split_sentences(clean)),
-        title_words=frozenset(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
+        names=_interned(extract_names(text)),
+        sentences=count_sentences(clean),
+        title_words=_interned(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )

@@ -9,8 +9,10 @@ letter case (Japanese, Urdu) contribute no names; the embedding channel covers t
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["extract_names", "transliterate"]
 
@@ -25,8 +27,10 @@ _GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", ["a", "v
                                                  "n", "x", "o", "p", "r", "s", "s", "t", "y", "f", "ch", "ps", "o"]))
 _TABLE = str.maketrans({**_CYRILLIC, **_GREEK, "ß": "ss", "æ": "ae", "ø": "o", "þ": "th", "ð": "d", "œ": "oe", "ł": "l"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_ASCII_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")  # what _WORD matches in an ASCII text
 
 
+@lru_cache(maxsize=1 << 16)
 def transliterate(word: str) -> str:
     """Lower-case ASCII form of a Latin, Cyrillic or Greek word.
 
@@ -44,14 +48,18 @@ def extract_names(text: str, *, min_chars: int = 3) -> frozenset[str]:
     >>> sorted(extract_names("The talks in Aleppo ended. The Aleppo office said the talks failed."))
     ['aleppo']
     """
-    capitalised: set[str] = set()
-    lower: set[str] = set()
-    for match in _WORD.finditer(unicodedata.normalize("NFKC", text)):
-        word = match.group()
-        if word[0].isupper():
-            capitalised.add(word.lower())
-        elif word[0].islower():
-            lower.add(word.lower())
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        # Every ASCII word starts with a letter, and "A"-"Z" sort before "a": sorting the
+        # distinct words splits them into capitalised and lower-case ones.
+        ordered = sorted(set(_ASCII_WORD.findall(text)))
+        split = bisect.bisect_left(ordered, "a")
+        capitalised = set(map(str.lower, ordered[:split]))
+        lower = set(map(str.lower, ordered[split:]))
+    else:
+        words = set(_WORD.findall(text))  # each distinct word once
+        capitalised = {word.lower() for word in words if word[0].isupper()}
+        lower = {word.lower() for word in words if word[0].islower()}
     names = set()
     for word in capitalised - lower:
         ascii_form = transliterate(word)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_text", "tokenize", "token_spans", "split_sentences", "NO_SPACE_SCRIPT"]
+__all__ = ["normalize_text", "tokenize", "token_spans", "split_sentences", "count_sentences", "NO_SPACE_SCRIPT"]
 
 # Characters mapped to one ASCII form: typographic quotes, dashes and odd spaces vary between
 # copies of the same text (a CMS "smartens" quotes, a translator uses en dashes).
@@ -56,7 +56,16 @@ _TOKEN = re.compile(rf"[{NO_SPACE_SCRIPT}]+|(?:[^\W_{NO_SPACE_SCRIPT}]|[{_INDIC_
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _NO_SPACE_RUN = re.compile(rf"[{NO_SPACE_SCRIPT}]+")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+# The runs _SPACES would change: a lone space is left as it is, which spares a replacement
+# per word of text (same result as _SPACES.sub(" ", ...)).
+_SPACES_TO_FIX = re.compile(r"[\t\r\f\v][ \t\r\f\v]*| [ \t\r\f\v]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u06d4\u061f])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
+# The same cuts for a text without the CJK full stops (the middle alternative can never match):
+# starting with the whitespace lets the regex engine skip ahead to the next whitespace.
+_SENTENCE_END_NO_CJK = re.compile(r"\s(?<=[.!?\u06d4\u061f]\s)\s*|\n+")
+_CJK_STOPS = re.compile("[\u3002\uff01\uff1f]")
+# What _TOKEN matches in an ASCII text (no no-space script, no Indic marks).
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
 # Every non-ASCII decimal digit (Arabic-Indic, Devanagari, full-width...) mapped to 0-9.
@@ -68,10 +77,15 @@ _DIGITS = str.maketrans(
 def normalize_text(text: str) -> str:
     """Return ``text`` in one canonical form: NFKC, ASCII quotes/dashes/digits, lower case,
     single spaces, with line breaks kept (boilerplate detection works line by line)."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    text = _ARABIC_MARKS.sub("", text.translate(_DIGITS)).casefold()
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    if text.isascii():
+        # ASCII is its own NFKC form, holds no other digits or Arabic marks, and case-folds to
+        # lower case: only the backquote of the translation table applies.
+        text = text.replace("`", "'").lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+        text = _ARABIC_MARKS.sub("", text.translate(_DIGITS)).casefold()
+    # _SPACES never matches a line break: one substitution serves every line.
+    return "\n".join([line for line in map(str.strip, _SPACES_TO_FIX.sub(" ", text).split("\n")) if line])
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:
@@ -88,9 +102,22 @@ def token_spans(text: str) -> list[tuple[int, int]]:
 
 def tokenize(text: str) -> list[str]:
     """Split normalised text into word tokens; runs of a no-space script become char bigrams."""
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text)
+    if not _NO_SPACE_RUN.search(text):
+        return _TOKEN.findall(text)  # every match is one token
     return [text[start:end] for start, end in token_spans(text)]
+
+
+def _sentence_pieces(text: str) -> list[str]:
+    return (_SENTENCE_END if _CJK_STOPS.search(text) else _SENTENCE_END_NO_CJK).split(text)
 
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences on terminal punctuation of any script and on line breaks."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    return [s.strip() for s in _sentence_pieces(text) if s and s.strip()]
+
+
+def count_sentences(text: str) -> int:
+    """``len(split_sentences(text))``, without building the sentences."""
+    return sum(1 for s in _sentence_pieces(text) if s and not s.isspace())

@@ -26,8 +26,7 @@ _MIX = (
 
 def hash_tokens(tokens: Sequence[str]) -> np.ndarray:
     """Return the 64-bit xxHash of each token, in order, as a ``uint64`` array."""
-    digest = xxhash.xxh3_64_intdigest
-    return np.fromiter((digest(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
@@ -49,11 +48,11 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     n = min(n, len(token_hashes))
     count = len(token_hashes) - n + 1
     combined = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(n):
-            part = token_hashes[offset : offset + count] * _MIX[offset]
-            combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
-        combined ^= combined >> np.uint64(29)
+    # (Integer arrays wrap around silently: no floating-point error state to set.)
+    for offset in range(n):
+        part = token_hashes[offset : offset + count] * _MIX[offset]
+        combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
+    combined ^= combined >> np.uint64(29)
     return np.unique(combined)
 
 

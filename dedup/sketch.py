@@ -54,9 +54,11 @@ class Sketcher:
             return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         low = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         mixed = _fmix32(low)
-        with np.errstate(over="ignore"):
-            permuted = mixed[:, None] * self._a[None, :] + self._b[None, :]
-        return permuted.min(axis=0)
+        # One row per permutation, so the minimum runs along contiguous memory; in place
+        # (integer arrays wrap around modulo 2**32 silently, as the scheme wants).
+        permuted = np.multiply.outer(self._a, mixed)
+        permuted += self._b[:, None]
+        return permuted.min(axis=1)
 
     def minhash(self, hashes: np.ndarray) -> LeanMinHash:
         """A :class:`datasketch.LeanMinHash` of ``hashes``, ready for ``MinHashLSH.insert``."""

@@ -20,6 +20,8 @@ from sklearn.preprocessing import normalize
 
 __all__ = ["IncrementalTfidf"]
 
+_INT32_MAX = int(np.iinfo(np.int32).max)
+
 
 class IncrementalTfidf:
     """Hashed term counts, running document frequencies and TF-IDF cosine on demand."""
@@ -28,30 +30,39 @@ class IncrementalTfidf:
         if n_features < 2:
             raise ValueError(f"n_features must be at least 2, got {n_features}")
         self.n_features = n_features
-        self.document_frequency_ = np.zeros(n_features, dtype=np.int64)
+        # int32: two billion documents per term are plenty, and the vector is half the size.
+        self.document_frequency_ = np.zeros(n_features, dtype=np.int32)
         self.n_documents_ = 0
 
     def columns(self, token_hashes: np.ndarray) -> np.ndarray:
         """Term-space column of each token hash."""
         return (token_hashes % np.uint64(self.n_features)).astype(np.int64)
 
+    def _columns32(self, token_hashes: np.ndarray) -> np.ndarray:
+        """:meth:`columns` as 32-bit integers when they fit (sorting them is cheaper)."""
+        if self.n_features > _INT32_MAX:
+            return self.columns(token_hashes)
+        if self.n_features & (self.n_features - 1) == 0:  # a power of two: a mask is the modulo
+            return (token_hashes & np.uint64(self.n_features - 1)).astype(np.int32)
+        return (token_hashes % np.uint64(self.n_features)).astype(np.int32)
+
     def counts(self, token_hashes: Sequence[np.ndarray]) -> sp.csr_matrix:
-        """Raw term counts, one row per array of token hashes (no state is changed)."""
-        indptr = [0]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        for hashes in token_hashes:
-            cols, counts = np.unique(self.columns(hashes), return_counts=True)
-            indices.append(cols)
-            data.append(counts.astype(np.float64))
-            indptr.append(indptr[-1] + len(cols))
+        """Raw term counts, one row per array of token hashes (no state is changed), as 32-bit
+        integers (:meth:`weight` turns them into floats; the index keeps one row per document)."""
+        rows = [np.unique(self._columns32(hashes), return_counts=True) for hashes in token_hashes]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
+        # Column numbers fit in 32 bits (n_features is far below 2**31), which spares scipy
+        # a conversion of its own and halves the index array.
+        index_dtype = np.int32 if self.n_features <= _INT32_MAX else np.int64
+        if len(rows) == 1:  # one document: the index adds them one at a time
+            indices, data = rows[0]
+        else:
+            indices = np.concatenate([cols for cols, _ in rows]) if rows else np.empty(0, dtype=np.int64)
+            data = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
         return sp.csr_matrix(
-            (
-                np.concatenate(data) if data else np.empty(0),
-                np.concatenate(indices) if indices else np.empty(0, dtype=np.int64),
-                np.array(indptr),
-            ),
-            shape=(len(indptr) - 1, self.n_features),
+            (data.astype(np.int32), indices.astype(index_dtype), indptr.astype(index_dtype)),
+            shape=(len(rows), self.n_features),
         )
 
     def document_share(self, token_hashes: np.ndarray) -> np.ndarray:
@@ -69,8 +80,12 @@ class IncrementalTfidf:
         self._update(counts, -1)
 
     def _update(self, counts: sp.csr_matrix, sign: int) -> None:
-        # Each row holds a column at most once, so its columns are its document frequencies.
-        np.add.at(self.document_frequency_, counts.indices, sign)
+        # Each row holds a column at most once, so its columns are its document frequencies;
+        # one row (the usual case) adds to distinct columns, which plain indexing does.
+        if counts.shape[0] == 1:
+            self.document_frequency_[counts.indices] += sign
+        else:
+            np.add.at(self.document_frequency_, counts.indices, sign)
         self.n_documents_ += sign * counts.shape[0]
 
     def idf(self, columns: np.ndarray) -> np.ndarray:
@@ -81,6 +96,7 @@ class IncrementalTfidf:
     def weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """L2-normalised sublinear TF-IDF rows for ``counts`` under the current frequencies."""
         weighted = counts.copy().tocsr()
+        # (np.log of integer counts is float64, as of float counts.)
         weighted.data = (1.0 + np.log(weighted.data)) * self.idf(weighted.indices)
         return normalize(weighted, norm="l2", copy=False)
 

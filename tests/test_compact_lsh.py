@@ -116,3 +116,31 @@ def test_holds_a_tenth_of_datasketchs_memory_or_less() -> None:
         tracemalloc.stop()
         del index
     assert sizes["compact"] * 10 < sizes["datasketch"]
+
+
+def test_bulk_loads_in_a_session_match_datasketch() -> None:
+    sketcher = Sketcher(128)
+    sketches = [sketcher.minhash(s) for s in _families(500, seed=21)]
+    theirs, ours = _both(0.15, 128, buffer_size=8, max_buffer_size=8)
+    for k in range(100):  # some already merged, some in the buffer
+        theirs.insert(k, sketches[k])
+        ours.insert(k, sketches[k])
+    with ours.insertion_session():
+        ours.insert_many((k, sketches[k]) for k in range(100, 300))
+        ours.insert_many((k, sketches[k].hashvalues) for k in range(300, 500))  # raw hash values too
+        for k in range(50, 450, 7):  # removed before the bulk loads are merged
+            ours.remove(k)
+        assert ours._bulk  # nothing merged yet
+    assert not ours._bulk
+    for k in range(100, 500):
+        theirs.insert(k, sketches[k])
+    for k in range(50, 450, 7):
+        theirs.remove(k)
+    for sketch in sketches:
+        assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    before = len(ours)
+    with pytest.raises(ValueError, match="already in the index"):
+        ours.insert_many([("fresh", sketches[0]), ("fresh", sketches[1])])
+    with pytest.raises(ValueError, match="already in the index"):
+        ours.insert_many([("fresh", sketches[0]), (3, sketches[1])])
+    assert len(ours) == before and "fresh" not in ours

@@ -1,0 +1,115 @@
+"""CandidateIndex proposes the same candidates on either backend, inserted one by one or in bulk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHashLSH
+
+from dedup.candidates import CandidateIndex
+from dedup.compact_lsh import CompactLSH
+from dedup.document import Document
+from dedup.engine import Engine, EngineConfig
+from dedup.features import extract_features
+from dedup.tfidf import IncrementalTfidf
+
+
+def _texts(wire: str) -> list[str]:
+    """Cut-down copies, rewrites and unrelated texts, so both channels have matches and misses."""
+    sentences = wire.split("\n")
+    texts = [wire, "\n".join(sentences[:2]), "\n".join(sentences[1:]), "\n".join(sentences[::2])]
+    rng = np.random.default_rng(5)
+    words = wire.split()
+    for k in range(40):
+        keep = rng.random(len(words)) < rng.uniform(0.1, 0.9)
+        texts.append(" ".join(w for w, kept in zip(words, keep) if kept) + f" filler{k} word{k * 7}")
+    texts += [f"Unrelated story number {k} about harvest {k * 13} tonnes in province {k}" for k in range(20)]
+    return texts
+
+
+def _sketched(wire: str) -> tuple[CandidateIndex, list[tuple[str, dict]]]:
+    index = CandidateIndex()
+    statistics = IncrementalTfidf()
+    features = [extract_features(t) for t in _texts(wire)]
+    return index, [(f"doc-{k}", index.sketches(f, statistics)) for k, f in enumerate(features)]
+
+
+def _answers(index: CandidateIndex, items: list[tuple[str, dict]]) -> list[dict]:
+    return [{k: sorted(v) for k, v in index.query(sketches).items()} for _, sketches in items]
+
+
+def test_compact_is_the_default_and_datasketch_stays_selectable() -> None:
+    assert CandidateIndex().backend == "compact"
+    assert all(isinstance(lsh, CompactLSH) for lsh in CandidateIndex()._lsh.values())
+    assert all(isinstance(lsh, MinHashLSH) for lsh in CandidateIndex(backend="datasketch")._lsh.values())
+    assert CandidateIndex(storage_config={"type": "dict"}).backend == "datasketch"
+    with pytest.raises(ValueError, match="storage_config"):
+        CandidateIndex(backend="compact", storage_config={"type": "dict"})
+    with pytest.raises(ValueError, match="backend"):
+        CandidateIndex(backend="redis")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_backends_propose_the_same_candidates(wire_text: str, bulk: bool) -> None:
+    _, items = _sketched(wire_text)
+    compact, datasketch = CandidateIndex(backend="compact"), CandidateIndex(backend="datasketch")
+    for index in (compact, datasketch):
+        if bulk:
+            with index.insertion_session():
+                index.insert_many(items[:30])
+                index.insert_many(items[30:])
+        else:
+            for key, sketches in items:
+                index.insert(key, sketches)
+    expected = _answers(datasketch, items)
+    assert _answers(compact, items) == expected
+    assert sum(len(found) > 1 for found in expected) > 10  # copies find each other
+    assert any(found.get("doc-0") == ["rare_words"] for found in expected)  # a channel alone
+    for key, _ in items[::3]:
+        compact.remove(key)
+        datasketch.remove(key)
+    compact.remove("never-indexed")  # ignored, as before
+    assert _answers(compact, items) == _answers(datasketch, items)
+
+
+def test_insert_many_replaces_like_insert(wire_text: str) -> None:
+    _, items = _sketched(wire_text)
+    one_by_one, bulk = CandidateIndex(), CandidateIndex()
+    for key, sketches in items[:10]:
+        one_by_one.insert(key, sketches)
+        bulk.insert(key, sketches)
+    # doc-0 comes back under doc-50's sketches, doc-1 twice in one batch (the last wins)
+    again = [("doc-0", items[50][1]), ("doc-1", items[51][1]), ("new", items[52][1]), ("doc-1", items[53][1])]
+    for key, sketches in again:
+        one_by_one.insert(key, sketches)
+    bulk.insert_many(again)
+    assert _answers(bulk, items) == _answers(one_by_one, items)
+    assert "doc-1" in bulk and "new" in bulk and "gone" not in bulk
+
+
+def test_engine_bulk_load_matches_one_at_a_time(wire_text: str) -> None:
+    documents = [Document(id=f"d{k}", text=t) for k, t in enumerate(_texts(wire_text))]
+    documents.append(Document(id="d3", text=wire_text + "\nA late paragraph added to the story."))
+    config = EngineConfig(embedder=None, detect_languages=False)
+    bulk, single = Engine(config), Engine(config)
+    bulk.add_many(documents)
+    for doc in documents:
+        single.add(doc)
+    # One at a time, early documents see smaller statistics; compare the shingle channel alone.
+    for doc in documents:
+        features = bulk.documents[doc.id].features
+        ours = {k for k, v in bulk.candidates.query(bulk.candidates.sketches(features, bulk.tfidf)).items() if "shingles" in v}
+        theirs = {k for k, v in single.candidates.query(single.candidates.sketches(features, single.tfidf)).items() if "shingles" in v}
+        assert ours == theirs
+    assert bulk.candidate_pairs()
+
+
+def test_bare_signatures_load_like_sketches(wire_text: str) -> None:
+    index, items = _sketched(wire_text)
+    statistics = IncrementalTfidf()
+    features = [extract_features(t) for t in _texts(wire_text)]
+    for backend in ("compact", "datasketch"):
+        from_sketches, from_signatures = CandidateIndex(backend=backend), CandidateIndex(backend=backend)
+        from_sketches.insert_many(items)
+        from_signatures.insert_many((f"doc-{k}", index.signatures(f, statistics)) for k, f in enumerate(features))
+        assert _answers(from_signatures, items) == _answers(from_sketches, items)
