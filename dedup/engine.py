@@ -353,7 +353,8 @@ class Engine:
             if self._same_language(language, other.language) and short_of_a_near_copy(
                 features.length,
                 other.features.length,
-                min(_share(shared_shingles, len(features.shingles)), _share(shared_shingles, len(other.features.shingles))),
+                _share(shared_shingles, len(features.shingles)),
+                _share(shared_shingles, len(other.features.shingles)),
                 policy,
             ):
                 continue

@@ -60,9 +60,9 @@ class LinkPolicy:
     and its numbers agree (``min_number_agreement``); two lineages of several documents merge
     only through a link of at least ``merge_min_probability`` (weaker links attach lone
     documents). A text of fewer than ``min_tokens`` tokens links only to a near copy with the
-    same figures: "Qtly div 35 cts vs 30 cts prior, pay March 31" says nothing of which
-    company's notice it copied (on the 19k Reuters collection such tables chained into a
-    586-document lineage). The other thresholds name the relation of a linked pair.
+    same figures, or to a longer text it was cut from whole: "Qtly div 35 cts vs 30 cts prior,
+    pay March 31" says nothing of which company's notice it copied (on the 19k Reuters
+    collection such tables chained into a 586-document lineage). The other thresholds name the relation of a linked pair.
 
     ``min_probability`` trades recall for precision; the default keeps pairwise precision
     high on the benchmark, because one false link merges two whole lineages.
@@ -189,7 +189,7 @@ def link_strength(
     if not evidence.same_language:
         probability = translation_probability(evidence)
         return probability if probability >= policy.min_translation_probability else 0.0
-    if min(length_a, length_b) < policy.min_tokens and not _near_copy(evidence):
+    if min(length_a, length_b) < policy.min_tokens and not (_near_copy(evidence) or _extract(evidence, length_a, length_b)):
         return 0.0
     probability = link_probability(evidence, length_a, length_b)
     if probability >= policy.min_probability:
@@ -214,14 +214,28 @@ def follow_up(evidence: PairEvidence, *, same_source: bool, both_dated: bool, po
 
 #: The share of each other's shingles two texts keep when one is a near copy of the other.
 NEAR_COPY_MIN_CONTAINMENT = 0.8
+#: The share of a short text's shingles found in a longer one it was cut from.
+EXTRACT_MIN_CONTAINMENT = 0.9
 
 
-def short_of_a_near_copy(length_a: int, length_b: int, min_containment: float, policy: LinkPolicy = DEFAULT_POLICY) -> bool:
+def short_of_a_near_copy(
+    length_a: int,
+    length_b: int,
+    containment_a_in_b: float,
+    containment_b_in_a: float,
+    policy: LinkPolicy = DEFAULT_POLICY,
+) -> bool:
     """Whether a pair in one language is ruled out by its lengths and shingle containment
-    alone: a text shorter than ``policy.min_tokens`` links only to a near copy (see
-    :func:`link_strength`). The score path counts containments for all candidates at once and
-    skips these before measuring anything else (short table notices have hundreds)."""
-    return min(length_a, length_b) < policy.min_tokens and min_containment < NEAR_COPY_MIN_CONTAINMENT
+    alone: a text shorter than ``policy.min_tokens`` links only to a near copy or to a text it
+    was cut from whole (see :func:`link_strength`). The score path counts containments for all
+    candidates at once and skips these before measuring anything else (short table notices
+    have hundreds)."""
+    shorter_inside = containment_a_in_b if length_a <= length_b else containment_b_in_a
+    return (
+        min(length_a, length_b) < policy.min_tokens
+        and min(containment_a_in_b, containment_b_in_a) < NEAR_COPY_MIN_CONTAINMENT
+        and shorter_inside < EXTRACT_MIN_CONTAINMENT
+    )
 
 
 def _near_copy(evidence: PairEvidence) -> bool:
@@ -230,6 +244,19 @@ def _near_copy(evidence: PairEvidence) -> bool:
     return (
         evidence.min_containment >= NEAR_COPY_MIN_CONTAINMENT
         and (evidence.number_overlap is None or evidence.number_dice == 1.0)
+        and (evidence.title_overlap is None or evidence.title_overlap >= 0.5)
+    )
+
+
+def _extract(evidence: PairEvidence, length_a: int, length_b: int) -> bool:
+    """The shorter text is a passage cut whole from the longer one: nearly all its word runs
+    and every figure it gives are there, under a headline in common where both have one. A
+    table notice with other figures or another company's name is not (its runs with the
+    figures are missing), so this does not bring back the chaining of templated notices."""
+    shorter_inside = evidence.containment_a_in_b if length_a <= length_b else evidence.containment_b_in_a
+    return (
+        shorter_inside >= EXTRACT_MIN_CONTAINMENT
+        and (evidence.number_overlap is None or evidence.number_overlap == 1.0)
         and (evidence.title_overlap is None or evidence.title_overlap >= 0.5)
     )
 

@@ -57,6 +57,15 @@ def test_a_short_text_links_only_to_a_near_copy_with_the_same_figures_and_headli
     assert link_strength(other_headline, 300, 320) > 0  # long texts: the headline may be rewritten
 
 
+def test_a_short_passage_cut_whole_from_a_longer_text_links():
+    extract = dataclasses.replace(COPY, containment_a_in_b=1.0, containment_b_in_a=0.3, number_overlap=1.0)
+    assert link_strength(extract, 25, 80) > 0
+    assert link_strength(dataclasses.replace(extract, containment_a_in_b=0.85), 25, 80) == 0.0  # not whole
+    assert link_strength(dataclasses.replace(extract, number_overlap=0.5), 25, 80) == 0.0  # other figures
+    # the longer side is the container: the same evidence seen from the other side also links
+    assert link_strength(extract.swapped(), 80, 25) > 0
+
+
 def test_quotations_and_figures_link_a_rewrite():
     rewrite = dataclasses.replace(SAME_TOPIC, shared_quotations=3, number_overlap=0.67)
     assert quotes_and_numbers_agree(rewrite)
@@ -134,9 +143,11 @@ def test_a_short_pair_below_near_copy_containment_is_ruled_out_before_measuring(
     from dedup.relate import short_of_a_near_copy
 
     policy = LinkPolicy(min_tokens=30)
-    assert short_of_a_near_copy(12, 400, 0.5, policy)
-    assert not short_of_a_near_copy(12, 400, 0.85, policy)  # may be a near copy: measured
-    assert not short_of_a_near_copy(31, 400, 0.1, policy)  # long enough for the link model
+    assert short_of_a_near_copy(12, 400, 0.5, 0.5, policy)
+    assert not short_of_a_near_copy(12, 400, 0.85, 0.85, policy)  # may be a near copy: measured
+    assert not short_of_a_near_copy(12, 400, 0.95, 0.1, policy)  # may be cut from the longer text
+    assert short_of_a_near_copy(400, 12, 0.95, 0.1, policy)  # the longer one inside the shorter: no
+    assert not short_of_a_near_copy(31, 400, 0.1, 0.1, policy)  # long enough for the link model
     # whatever else the evidence says, such a pair never links
     strong_but_short = dataclasses.replace(COPY, containment_a_in_b=0.5, containment_b_in_a=0.5)
     assert link_strength(strong_but_short, 12, 400, policy) == 0.0
