@@ -395,18 +395,25 @@ class Engine:
         vector = known if known is not None else self._embed([doc.text])[0]
         ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
         code = self.vectors.code_of(language)
-        top, sims = self._nearest_other_language(vector[None, :], np.array([code]), vectors, languages)
-        query_similarity = vectors @ vector
+        query_similarity = vectors @ vector  # one product over the index serves every step below
+        in_other_language = np.where(languages != code, query_similarity, -1.0)
+        k = min(self.config.translation_neighbours, len(ids))
+        top = np.argpartition(-in_other_language, k - 1)[:k].tolist() if k else []
+        chosen = [
+            (j, float(in_other_language[j]))
+            for j in top
+            if in_other_language[j] >= self.config.min_lead_similarity and ids[j] != doc.id
+        ]
+        if not chosen:
+            return {}
         same_language = languages == code
         if doc.id in self.vectors:
             same_language[self.vectors.row_of(doc.id)] = False  # the query does not compete with itself
-        rivals = vectors[same_language]
+        to_chosen = vectors @ vectors[[j for j, _ in chosen]].T
         found: dict[str, tuple[float, int]] = {}
-        for j, cosine in zip(top[0].tolist(), sims[0].tolist()):
-            if cosine < self.config.min_lead_similarity or ids[j] == doc.id:
-                continue
+        for column, (j, cosine) in enumerate(chosen):
             forward = int(np.count_nonzero(query_similarity[languages == languages[j]] > cosine))
-            backward = int(np.count_nonzero((rivals @ vectors[j]) > cosine))
+            backward = int(np.count_nonzero(to_chosen[same_language, column] > cosine))
             found[ids[j]] = (cosine, max(forward, backward))
         return found
 

@@ -111,3 +111,32 @@ def test_a_lone_detected_language_does_not_make_the_index_embed():
     for doc in _documents():
         declared.add(doc)
     assert declared.translation_pairs()  # one Russian document, declared: the channel runs
+
+
+class _ScatteredEmbedder:
+    """A fixed pseudo-random unit vector per text: many neighbours at many distances."""
+
+    dimension = 16
+
+    def embed(self, texts):
+        import zlib
+
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).normal(size=self.dimension) for t in texts]
+        vectors = np.array(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_one_document_gets_the_lead_cosines_and_ranks_the_batch_gives_it():
+    config = EngineConfig(embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0)
+    engine = Engine(config)
+    for k in range(60):
+        engine.add(Document(id=f"d{k}", text=f"story {k} " * 5, language=["en", "fr", "de"][k % 3]))
+    batch = engine.translation_pairs()
+    compared = 0
+    for doc_id, indexed in engine.documents.items():
+        for other, (cosine, rank) in engine._translation_candidates(indexed.document, indexed.language, indexed).items():
+            expected = batch.get((doc_id, other), batch.get((other, doc_id)))
+            assert expected is not None
+            assert np.isclose(cosine, expected[0], atol=1e-5) and rank == expected[1]
+            compared += 1
+    assert compared >= 60 * config.translation_neighbours // 2
