@@ -38,3 +38,27 @@ def test_a_declared_language_contradicted_by_the_script_is_detected_instead():
     assert language_for("ja", "Rebels entered Aleppo on Friday after a two-day offensive.") == "en"
     # A declaration the script agrees with is trusted: no detector call, no second guessing.
     assert language_for("de", "Rebels entered Aleppo on Friday.") == "de"
+
+
+def _script_by_each_letter(text):
+    """script_of as first written: letter by letter, the first script seen wins a tie."""
+    from dedup.language import _SCRIPT_RANGES
+
+    counts = {}
+    for ch in text[:400]:
+        if ch.isalpha():
+            for name, low, high in _SCRIPT_RANGES:
+                if low <= ord(ch) <= high:
+                    counts[name] = counts.get(name, 0) + 1
+                    break
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="abzÉßЖжλπ東京あア١٢سक्ष½²ⅫĀ-. 7", max_size=80))
+def test_script_of_counts_as_a_letter_by_letter_scan_would(text):
+    from dedup.language import script_of
+
+    assert script_of(text) == _script_by_each_letter(text)

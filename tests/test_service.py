@@ -319,6 +319,22 @@ def test_a_restart_restores_documents_links_and_scores(tmp_path, family):
         ) == (doc.id, doc.text, doc.title, doc.source, doc.language, doc.published_at, doc.url)
 
 
+def test_a_restart_after_replacements_and_deletions_finds_the_same_candidates(tmp_path, family):
+    index = _indexed(family, store=SQLiteStore(tmp_path))
+    index.index(replace(family[2], text=family[2].text + " A correction was appended."))
+    index.delete("bank")
+    index.index(replace(family[3], id="bank-again"))
+    live = index._engine
+
+    again = LineageIndex(SQLiteStore(tmp_path))
+    replayed = again._engine
+    assert list(replayed.documents) == list(live.documents)
+    for doc_id, indexed in live.documents.items():
+        query = live.candidates.sketches(indexed.features, live.tfidf)
+        assert set(replayed.candidates.query(query)) == set(live.candidates.query(query))
+    assert "bank" not in replayed.candidates
+
+
 def test_a_restart_replays_boilerplate_learned_from_deleted_documents(tmp_path, wire_text):
     """Features depend on the boilerplate learned so far, including from documents deleted
     since: the restored index must score exactly as the running one did."""
