@@ -179,9 +179,8 @@ class Engine:
         with self.candidates.insertion_session():
             for start in range(0, len(stored), 1000):
                 chunk = stored[start : start + 1000]
-                self.candidates.insert_many(
-                    (indexed.document.id, self.candidates.signatures(indexed.features, self.tfidf)) for indexed in chunk
-                )
+                signatures = self.candidates.signatures_many([indexed.features for indexed in chunk], self.tfidf)
+                self.candidates.insert_many(zip([indexed.document.id for indexed in chunk], signatures))
                 progress("sketch", start + len(chunk), len(documents))
 
     def remove(self, doc_id: str) -> None:
