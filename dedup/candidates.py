@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Literal
+from typing import Callable, Hashable, Iterable, Literal, Sequence
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
@@ -112,6 +112,14 @@ class CandidateIndex:
         """The hash values of each channel's MinHash (what :meth:`sketches` wraps), which
         :meth:`insert_many` accepts as well: a bulk load need not build MinHash objects."""
         return {c.name: self.sketcher.signature(c.select(features, statistics)) for c in self.channels}
+
+    def signatures_many(self, features: Sequence[Features], statistics: IncrementalTfidf) -> list[dict[str, np.ndarray]]:
+        """:meth:`signatures` of many documents, computed together (see
+        :meth:`Sketcher.signatures`)."""
+        by_channel = {
+            c.name: self.sketcher.signatures([c.select(f, statistics) for f in features]) for c in self.channels
+        }
+        return [{name: rows[k] for name, rows in by_channel.items()} for k in range(len(features))]
 
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
         """Index ``key`` under every channel (replacing a previous entry of the same key)."""

@@ -141,15 +141,23 @@ class Engine:
             return resolve_language(doc.language, None)
         return language_for(doc.language, doc.text)
 
-    def _store(self, doc: Document, features: Features | None = None, language: str | None = None) -> IndexedDocument:
-        """Features and term statistics of ``doc``, without the candidate index."""
+    def _store(
+        self,
+        doc: Document,
+        features: Features | None = None,
+        language: str | None = None,
+        counts: sp.csr_matrix | None = None,
+    ) -> IndexedDocument:
+        """Features and term statistics of ``doc``, without the candidate index (``counts``,
+        when given, is :meth:`counts_of` the features, computed in bulk)."""
         if doc.id in self.documents:
             self.remove(doc.id)
         if features is None:
             features = self.features_of(doc)
         if language is None:
             language = self.language_of(doc)
-        counts = self.counts_of(features)
+        if counts is None:
+            counts = self.counts_of(features)
         self.tfidf.add(counts)
         indexed = IndexedDocument(doc, features, counts, self._next_order, language)
         self._language_counts[language] += 1
@@ -198,17 +206,23 @@ class Engine:
             languages = [resolve_language(d.language, None) for d in documents]
         progress("languages", len(documents), len(documents))
         stored = []
-        for done, doc in enumerate(documents, start=1):
-            stored.append(self._store(doc, None if features is None else features[done - 1], languages[done - 1]))
-            if done % 1000 == 0 or done == len(documents):
-                progress("index", done, len(documents))
+        # Features depend on the boilerplate model alone, which indexing does not change, so
+        # a chunk's features come first and their term counts are computed together.
+        for start in range(0, len(documents), 1000):
+            chunk = documents[start : start + 1000]
+            chunk_features = (
+                [self.features_of(doc) for doc in chunk] if features is None else features[start : start + 1000]
+            )
+            chunk_counts = self.tfidf.row_counts([f.token_hashes for f in chunk_features])
+            for k, doc in enumerate(chunk):
+                stored.append(self._store(doc, chunk_features[k], languages[start + k], chunk_counts[k]))
+            progress("index", start + len(chunk), len(documents))
         # Sketched in chunks and bulk-loaded into the channels, merged once at the end.
         with self.candidates.insertion_session():
             for start in range(0, len(stored), 1000):
                 chunk = stored[start : start + 1000]
-                self.candidates.insert_many(
-                    (indexed.document.id, self.candidates.signatures(indexed.features, self.tfidf)) for indexed in chunk
-                )
+                signatures = self.candidates.signatures_many([indexed.features for indexed in chunk], self.tfidf)
+                self.candidates.insert_many(zip([indexed.document.id for indexed in chunk], signatures))
                 progress("sketch", start + len(chunk), len(documents))
 
     def remove(self, doc_id: str) -> None:

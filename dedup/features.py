@@ -138,6 +138,23 @@ def _content_mask(tokens: list[str], text: str, min_chars: int) -> np.ndarray:
     return long_enough | np.fromiter(map(str.isdigit, tokens), dtype=bool, count=len(tokens))
 
 
+# A sentence end inside a line: terminal punctuation, then blanks other than a line break.
+_INNER_SENTENCE_END = re.compile(r"[.!?\u06d4\u061f][^\S\n]+")
+_CJK_STOPS = re.compile("[\u3002\uff01\uff1f]")
+
+
+def _sentence_count(lines: list[str], clean: str) -> int:
+    """``count_sentences(clean)`` for ``clean = "\n".join(lines)``, lines stripped and not
+    empty (as normalisation leaves them): each line break ends a sentence (a blank run after
+    terminal punctuation that spans a line break is one cut too), so there are as many
+    sentences as lines plus sentence ends inside lines."""
+    if not clean:
+        return 0
+    if _CJK_STOPS.search(clean):  # a full stop that needs no blank after it
+        return count_sentences(clean)
+    return len(lines) + len(_INNER_SENTENCE_END.findall(clean))
+
+
 def extract_features(
     text: str,
     *,
@@ -163,6 +180,6 @@ def extract_features(
         content_sequence=content[np.sort(first)],
         quotations=_quotations(clean, config.min_content_chars),
         names=_interned(extract_names(text)),
-        sentences=count_sentences(clean),
+        sentences=_sentence_count(lines, clean),
         title_words=_interned(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )

@@ -65,6 +65,28 @@ class IncrementalTfidf:
             shape=(len(rows), self.n_features),
         )
 
+    def row_counts(self, token_hashes: Sequence[np.ndarray]) -> list[sp.csr_matrix]:
+        """``[counts([h]) for h in token_hashes]``, the columns of every array counted in one
+        ``np.unique`` over (array number, column) keys: a bulk load's one-row matrices."""
+        if not token_hashes:
+            return []
+        lengths = np.fromiter(map(len, token_hashes), dtype=np.int64, count=len(token_hashes))
+        columns = self._columns32(np.concatenate(token_hashes)).astype(np.int64)
+        keys, counts = np.unique(
+            np.repeat(np.arange(len(token_hashes), dtype=np.int64), lengths) * self.n_features + columns,
+            return_counts=True,
+        )
+        index_dtype = np.int32 if self.n_features <= _INT32_MAX else np.int64
+        rows, columns = np.divmod(keys, self.n_features)
+        columns, counts = columns.astype(index_dtype), counts.astype(np.int32)
+        bounds = np.searchsorted(rows, np.arange(len(token_hashes) + 1)).tolist()
+        return [
+            sp.csr_matrix(
+                (counts[a:z], columns[a:z], np.array([0, z - a], dtype=index_dtype)), shape=(1, self.n_features)
+            )
+            for a, z in zip(bounds, bounds[1:])
+        ]
+
     def document_share(self, token_hashes: np.ndarray) -> np.ndarray:
         """Share of indexed documents containing each token (0 for an empty index)."""
         if self.n_documents_ == 0:

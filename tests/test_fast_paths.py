@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.boilerplate import _PATTERNS, is_pattern_boilerplate
-from dedup.features import extract_numbers
+from dedup.features import extract_features, extract_numbers
 from dedup.names import _WORD, extract_names, transliterate
 from dedup.normalize import (
     _ARABIC_MARKS,
@@ -93,3 +93,10 @@ def test_names(text: str) -> None:
             lower.add(word.lower())
     expected = {transliterate(w) for w in capitalised - lower if len(transliterate(w)) >= 3}
     assert extract_names(text) == frozenset(expected)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_sentence_count_of_features(text: str) -> None:
+    features = extract_features(text)
+    assert features.sentences == len(split_sentences(features.text))

@@ -109,3 +109,15 @@ def test_minhash_works_in_datasketch_lsh():
 def test_num_perm_must_be_at_least_two(num_perm):
     with pytest.raises(ValueError, match=f"num_perm must be at least 2, got {num_perm}"):
         Sketcher(num_perm)
+
+
+def test_signatures_of_many_sets_match_one_by_one() -> None:
+    rng = np.random.default_rng(9)
+    sets = [np.unique(rng.integers(0, 2**64 - 1, int(rng.integers(0, 400)), dtype=np.uint64, endpoint=True)) for _ in range(60)]
+    sets[3] = sets[17] = np.empty(0, dtype=np.uint64)  # empty sets keep the all-max signature
+    sets.append(np.unique(rng.integers(0, 2**64 - 1, 20000, dtype=np.uint64)))  # larger than a group on its own
+    sketcher = Sketcher(128)
+    expected = np.array([sketcher.signature(s) for s in sets])
+    for group in (1, 100, 8192):
+        assert (sketcher.signatures(sets, group=group) == expected).all()
+    assert sketcher.signatures([]).shape == (0, 128)

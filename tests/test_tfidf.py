@@ -178,3 +178,16 @@ def test_cosines_with_an_empty_text_or_nothing_to_compare():
     assert model.cosines(empty, [counts[0], counts[1]]).tolist() == [0.0, 0.0]
     assert model.cosines(counts[0], [empty]).tolist() == [0.0]
     assert model.cosines(counts[0], []).size == 0
+
+
+def test_row_counts_are_counts_row_by_row() -> None:
+    docs = [["a", "b", "a", "c"], [], ["c"], ["b", "b", "b", "d", "e"], ["a"] * 5]
+    hashes = [hash_tokens(d) for d in docs]
+    for n_features in (2**20, 7, 2):  # a power of two (masked) and not (modulo)
+        model = IncrementalTfidf(n_features=n_features)
+        for ours, reference in zip(model.row_counts(hashes), (model.counts([h]) for h in hashes)):
+            assert ours.shape == reference.shape == (1, n_features)
+            assert ours.dtype == reference.dtype and ours.indices.dtype == reference.indices.dtype
+            assert ours.indices.tolist() == reference.indices.tolist() and ours.data.tolist() == reference.data.tolist()
+            assert ours.indptr.tolist() == reference.indptr.tolist()
+    assert model.row_counts([]) == []
