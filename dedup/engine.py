@@ -30,6 +30,7 @@ from .relate import (
     DEFAULT_POLICY,
     LinkPolicy,
     Relation,
+    cannot_link,
     derivation,
     follow_up,
     link_strength,
@@ -364,12 +365,8 @@ class Engine:
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _ in kept]).tolist()
         matches = []
         for (other, cosine), shared_shingles, shared_words in zip(kept, shingles, words):
-            if self._same_language(language, other.language) and short_of_a_near_copy(
-                features.length,
-                other.features.length,
-                _share(shared_shingles, len(features.shingles)),
-                _share(shared_shingles, len(other.features.shingles)),
-                policy,
+            if self._same_language(language, other.language) and self._ruled_out(
+                features, other.features, cosine, shared_shingles, shared_words
             ):
                 continue
             other_id = other.document.id
@@ -388,6 +385,18 @@ class Engine:
                 matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
+
+    def _ruled_out(self, a: Features, b: Features, cosine: float, shared_shingles: int, shared_words: int) -> bool:
+        """Whether a same-language pair is sure not to link from its cosine, lengths and shared
+        counts alone (:func:`dedup.relate.short_of_a_near_copy`, :func:`dedup.relate.cannot_link`):
+        the score path decides most candidates this way without measuring the rest."""
+        policy = self.config.policy
+        containments = (_share(shared_shingles, len(a.shingles)), _share(shared_shingles, len(b.shingles)))
+        if short_of_a_near_copy(a.length, b.length, *containments, policy):
+            return True
+        word_containments = (_share(shared_words, len(a.content_words)), _share(shared_words, len(b.content_words)))
+        quotations = len(a.quotations) if b.quotations else 0
+        return cannot_link(cosine, containments, word_containments, a.length, b.length, quotations, policy)
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
         """The link decision of one measured pair (0 = no link), the same in both doors."""

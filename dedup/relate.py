@@ -18,7 +18,7 @@ from enum import Enum
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "link_probability_ceiling", "cannot_link"]
 
 
 class Relation(str, Enum):
@@ -131,6 +131,59 @@ def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dic
 def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> float:
     """Probability, under the link model, that the pair derives from one text."""
     return _logistic(LINK_WEIGHTS, LINK_INTERCEPT, evidence_vector(evidence, length_a, length_b))
+
+
+def link_probability_ceiling(
+    cosine: float,
+    containments: tuple[float, float],
+    word_containments: tuple[float, float],
+    length_a: int,
+    length_b: int,
+    max_shared_quotations: int,
+) -> float:
+    """The highest probability the link model could give a pair of which only these are known
+    (what the score path counts for all its candidates at once): every other input of
+    :func:`evidence_vector` at its most favourable value. Figures may agree or be absent;
+    words may keep their order perfectly, but the ordered run cannot exceed the shared words
+    (so ``ordered_containment`` is at most the larger word containment); at most
+    ``max_shared_quotations`` quotations can be shared."""
+    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
+    known = {
+        "cosine": cosine,
+        "max_containment": max(containments),
+        "min_containment": min(containments),
+        "max_word_containment": max(word_containments),
+        "min_word_containment": min(word_containments),
+        "length_ratio": shorter / longer,
+        "log_length": math.log1p(shorter),
+    }
+    logit = LINK_INTERCEPT + sum(LINK_WEIGHTS[name] * value for name, value in known.items())
+    numbers = LINK_WEIGHTS["has_numbers"] + max(0.0, LINK_WEIGHTS["number_overlap"])
+    logit += max(0.0, numbers)  # figures that all agree, or none to compare
+    logit += max(0.0, LINK_WEIGHTS["order_agreement"])
+    logit += max(0.0, LINK_WEIGHTS["ordered_containment"]) * max(word_containments)
+    logit += max(0.0, LINK_WEIGHTS["shared_quotations"]) * min(max_shared_quotations, 3) / 3
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def cannot_link(
+    cosine: float,
+    containments: tuple[float, float],
+    word_containments: tuple[float, float],
+    length_a: int,
+    length_b: int,
+    max_shared_quotations: int,
+    policy: LinkPolicy = DEFAULT_POLICY,
+) -> bool:
+    """Whether a pair in one language is sure not to link, from the quantities of
+    :func:`link_probability_ceiling`: the model cannot reach ``min_probability`` and too few
+    quotations can be shared for the quotations rule. Exact, not a heuristic: measuring the
+    rest of the evidence could only confirm it."""
+    return (
+        max_shared_quotations < policy.min_shared_quotations
+        and link_probability_ceiling(cosine, containments, word_containments, length_a, length_b, max_shared_quotations)
+        < policy.min_probability
+    )
 
 
 def _logistic(weights: dict[str, float], intercept: float, inputs: dict[str, float]) -> float:

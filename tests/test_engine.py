@@ -55,3 +55,29 @@ def test_two_dated_dispatches_of_one_outlet_on_one_event_do_not_link_but_a_re_fi
     assert [m.id for m in engine.links_for(other_outlet)] == ["first"]
     refiled = Document(id="refiled", text=FIRST + " Itel shares rose 1/4.", source="reuters", published_at=noon)
     assert [m.id for m in engine.links_for(refiled)] == ["first"]
+
+
+def test_ruling_pairs_out_before_measuring_never_changes_a_link(monkeypatch):
+    from pathlib import Path
+
+    from dedup import read_corpus
+
+    seeds = read_corpus(str(Path(__file__).resolve().parents[1] / "seeds"))
+    docs = list(seeds)
+    for seed in seeds:
+        paragraphs = [p for p in seed.text.split("\n") if p.strip()]
+        words = seed.text.split()
+        docs.append(Document(id=seed.id + "-cut", text="\n".join(paragraphs[:3])))
+        docs.append(Document(id=seed.id + "-extract", text=" ".join(words[10:35])))
+        docs.append(Document(id=seed.id + "-reordered", text="\n".join(reversed(paragraphs))))
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    for doc in docs:
+        engine.add(doc)
+
+    def links():
+        return {doc.id: [(m.id, m.strength) for m in engine.links_for(doc)] for doc in docs}
+
+    screened = links()
+    monkeypatch.setattr(Engine, "_ruled_out", lambda self, *args: False)
+    assert links() == screened
+    assert sum(len(found) for found in screened.values()) >= len(docs)  # the corpus does link

@@ -151,3 +151,49 @@ def test_a_short_pair_below_near_copy_containment_is_ruled_out_before_measuring(
     # whatever else the evidence says, such a pair never links
     strong_but_short = dataclasses.replace(COPY, containment_a_in_b=0.5, containment_b_in_a=0.5)
     assert link_strength(strong_but_short, 12, 400, policy) == 0.0
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_share_values = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@given(
+    cosine=_share_values,
+    containments=st.tuples(_share_values, _share_values),
+    word_containments=st.tuples(_share_values, _share_values),
+    lengths=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
+    numbers=st.one_of(st.none(), _share_values),
+    agreement=_share_values,
+    ordered_share=_share_values,
+    quotations=st.integers(0, 6),
+    shared_share=_share_values,
+)
+def test_the_ceiling_is_never_below_the_probability_of_any_consistent_evidence(
+    cosine, containments, word_containments, lengths, numbers, agreement, ordered_share, quotations, shared_share
+):
+    from dedup.relate import link_probability_ceiling
+
+    shared_quotations = round(quotations * shared_share)
+    evidence = _evidence(
+        cosine=cosine,
+        containment_a_in_b=containments[0],
+        containment_b_in_a=containments[1],
+        word_containment_a_in_b=word_containments[0],
+        word_containment_b_in_a=word_containments[1],
+        number_overlap=numbers,
+        order_agreement=agreement,
+        ordered_containment=ordered_share * max(word_containments),  # the ordered run is among the shared words
+        shared_quotations=shared_quotations,
+    )
+    ceiling = link_probability_ceiling(cosine, containments, word_containments, *lengths, quotations)
+    assert link_probability(evidence, *lengths) <= ceiling + 1e-12
+
+
+def test_a_same_topic_pair_cannot_link_and_a_copy_can():
+    from dedup.relate import cannot_link
+
+    assert cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 0)
+    assert not cannot_link(0.97, (0.95, 0.9), (0.97, 0.95), 300, 320, 0)
+    # several quotations could be shared: the quotations rule might fire, so it is measured
+    assert not cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 3)
