@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,6 +44,9 @@ from .vectors import VectorIndex
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
 
 Progress = Callable[[str, int, int], None]
+
+#: Candidate pairs the batch job screens and measures at a time (see :meth:`Engine.all_links`).
+PAIRS_PER_ROUND = 500_000
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -450,17 +453,18 @@ class Engine:
 
     def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
         """Every pair of indexed documents some lexical channel proposes, each pair once."""
+        return [pair for pairs in self._candidates_by_document(progress) for pair in pairs]
+
+    def _candidates_by_document(self, progress: Progress = _no_progress) -> Iterator[list[tuple[str, str]]]:
+        """For each indexed document in turn, its candidate pairs with the documents after it."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
-        pairs: list[tuple[str, str]] = []
         for k, doc_id in enumerate(ids):
             indexed = self.documents[doc_id]
-            for other in self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf)):
-                if position[other] > k:
-                    pairs.append((doc_id, other))
+            query = self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf))
+            yield [(doc_id, other) for other in query if position[other] > k]
             if (k + 1) % 1000 == 0 or k + 1 == len(ids):
                 progress("candidates", k + 1, len(ids))
-        return pairs
 
     def pair_evidence(
         self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]] | None = None
@@ -517,21 +521,41 @@ class Engine:
         ]
 
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
-        """Every decided link of the index, each pair once (batch mode)."""
-        pairs = self.candidate_pairs(progress)
+        """Every decided link of the index, each pair once (batch mode).
+
+        Candidate pairs are screened and measured in rounds of :data:`PAIRS_PER_ROUND` as the
+        channels propose them, and only the links are kept: a templated corpus of 100k
+        documents proposes tens of millions of pairs, whose evidence would not fit in memory
+        at once. Translation candidates no lexical channel proposed come last."""
         leads = self.translation_pairs(progress)
-        seen = set(pairs)
-        pairs += [p for p in leads if p not in seen and (p[1], p[0]) not in seen]
+        links: list[Link] = []
+        proposed_leads: set[tuple[str, str]] = set()
+        pending: list[tuple[str, str]] = []
+        measured = 0
+        for pairs in self._candidates_by_document(progress):
+            pending += pairs
+            proposed_leads.update(p if p in leads else (p[1], p[0]) for p in pairs if p in leads or (p[1], p[0]) in leads)
+            if len(pending) >= PAIRS_PER_ROUND:
+                measured += self._decide(pending, leads, links)
+                pending = []
+        pending += [p for p in leads if p not in proposed_leads]
+        measured += self._decide(pending, leads, links)
+        self._weighted = None
+        progress("evidence", measured, measured)
+        return links
+
+    def _decide(
+        self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]], links: list[Link]
+    ) -> int:
+        """Screen ``pairs``, measure the rest, append the links among them to ``links``;
+        return how many pairs were measured."""
         pairs = self.worth_measuring(pairs)
-        links = []
         for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = self._strength(a.document, a.features, b.document, b.features, evidence)
             if strength > 0:
                 links.append(Link(a_id, b_id, strength, evidence))
-        self._weighted = None
-        progress("evidence", len(pairs), len(pairs))
-        return links
+        return len(pairs)
 
     # -- lineages -----------------------------------------------------------------------
     def relation_of(self, child_in_parent: PairEvidence, child: Node, parent: Node) -> Relation:

@@ -81,3 +81,22 @@ def test_ruling_pairs_out_before_measuring_never_changes_a_link(monkeypatch):
     monkeypatch.setattr(Engine, "_ruled_out", lambda self, *args: False)
     assert links() == screened
     assert sum(len(found) for found in screened.values()) >= len(docs)  # the corpus does link
+
+
+def test_measuring_candidates_in_rounds_gives_the_links_of_one_round(monkeypatch):
+    from pathlib import Path
+
+    import dedup.engine
+    from dedup import read_corpus
+
+    seeds = read_corpus(str(Path(__file__).resolve().parents[1] / "seeds"))
+    docs = list(seeds) + [Document(id=s.id + "-copy", text=s.text + "\\nMore follows.") for s in seeds]
+
+    def links():
+        engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+        engine.add_many(docs)
+        return sorted((l.a, l.b, l.strength) for l in engine.all_links())
+
+    whole = links()
+    monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 2)
+    assert links() == whole and len(whole) >= len(seeds)

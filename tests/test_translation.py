@@ -140,3 +140,11 @@ def test_one_document_gets_the_lead_cosines_and_ranks_the_batch_gives_it():
             assert np.isclose(cosine, expected[0], atol=1e-5) and rank == expected[1]
             compared += 1
     assert compared >= 60 * config.translation_neighbours // 2
+
+
+def test_translation_links_are_the_same_when_candidates_are_measured_in_rounds(monkeypatch):
+    import dedup.engine
+
+    whole = run_batch(_documents(), _config(), workers=1)
+    monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 1)
+    assert run_batch(_documents(), _config(), workers=1) == whole
