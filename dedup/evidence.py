@@ -88,6 +88,12 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def containments(shared: int, size_a: int, size_b: int) -> tuple[float, float]:
+    """How much of each of two sets of ``size_a`` and ``size_b`` items their ``shared`` items
+    cover (0 for an empty set): containment of a in b, then of b in a."""
+    return _share(shared, size_a), _share(shared, size_b)
+
+
 def _longest_increasing_run(values: np.ndarray) -> int:
     """Length of the longest strictly increasing subsequence (patience sorting)."""
     tails: list[int] = []
@@ -180,12 +186,14 @@ def measure_pair(
         shared_words = intersection_size(a.content_words, b.content_words)
     numbers = _overlap(a.numbers, b.numbers)
     agreement, ordered = order_evidence(a, b)
+    shingle_share = containments(shared, len(a.shingles), len(b.shingles))
+    word_share = containments(shared_words, len(a.content_words), len(b.content_words))
     return PairEvidence(
         cosine=float(cosine),
-        containment_a_in_b=_share(shared, len(a.shingles)),
-        containment_b_in_a=_share(shared, len(b.shingles)),
-        word_containment_a_in_b=_share(shared_words, len(a.content_words)),
-        word_containment_b_in_a=_share(shared_words, len(b.content_words)),
+        containment_a_in_b=shingle_share[0],
+        containment_b_in_a=shingle_share[1],
+        word_containment_a_in_b=word_share[0],
+        word_containment_b_in_a=word_share[1],
         number_overlap=numbers,
         same_language=same_language,
         order_agreement=agreement,

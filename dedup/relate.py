@@ -111,7 +111,6 @@ def worth_measuring(cosine: float, same_language: bool, policy: LinkPolicy = DEF
 def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dict[str, float]:
     """The link model's inputs for one pair (document lengths in tokens)."""
     has_numbers = evidence.number_overlap is not None
-    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
     return {
         "cosine": evidence.cosine,
         "max_containment": evidence.max_containment,
@@ -120,12 +119,17 @@ def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dic
         "min_word_containment": min(evidence.word_containment_a_in_b, evidence.word_containment_b_in_a),
         "number_overlap": evidence.number_overlap if has_numbers else 0.0,
         "has_numbers": float(has_numbers),
-        "length_ratio": shorter / longer,
-        "log_length": math.log1p(shorter),
+        **_length_inputs(length_a, length_b),
         "order_agreement": evidence.order_agreement,
         "ordered_containment": evidence.ordered_containment,
         "shared_quotations": min(evidence.shared_quotations, 3) / 3,
     }
+
+
+def _length_inputs(length_a: int, length_b: int) -> dict[str, float]:
+    """The link model's length inputs: how alike the lengths are, and how long the shorter is."""
+    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
+    return {"length_ratio": shorter / longer, "log_length": math.log1p(shorter)}
 
 
 def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> float:
@@ -147,15 +151,13 @@ def link_probability_ceiling(
     words may keep their order perfectly, but the ordered run cannot exceed the shared words
     (so ``ordered_containment`` is at most the larger word containment); at most
     ``max_shared_quotations`` quotations can be shared."""
-    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
     known = {
         "cosine": cosine,
         "max_containment": max(containments),
         "min_containment": min(containments),
         "max_word_containment": max(word_containments),
         "min_word_containment": min(word_containments),
-        "length_ratio": shorter / longer,
-        "log_length": math.log1p(shorter),
+        **_length_inputs(length_a, length_b),
     }
     logit = LINK_INTERCEPT + sum(LINK_WEIGHTS[name] * value for name, value in known.items())
     numbers = LINK_WEIGHTS["has_numbers"] + max(0.0, LINK_WEIGHTS["number_overlap"])
