@@ -181,7 +181,8 @@ class Engine:
         """Hold ``doc`` as :meth:`add` would, with its features and its share of the term
         statistics, but out of the candidate channels: no other document's query can find it.
         The service scores a document this way (then :meth:`remove` s it): its links are the
-        ones indexing would give, without the cost of entering and leaving every LSH."""
+        ones indexing would give, without the cost of entering and leaving every LSH. A
+        restart replays its history this way, then loads the channels in bulk."""
         return self._store(doc)
 
     def add_many(
