@@ -356,25 +356,20 @@ class Engine:
         others = [self.documents[k] for k in proposed]
         cosines = self.tfidf.cosines(counts, [o.counts for o in others])
         policy = self.config.policy
-        kept = [
-            (other, cosine)
-            for other, cosine in zip(others, cosines.tolist())
-            if worth_measuring(cosine, self._same_language(language, other.language), policy)
-        ]
-        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _ in kept]).tolist()
-        words = intersection_sizes(features.content_words, [o.features.content_words for o, _ in kept]).tolist()
+        with_language = [(o, cosine, self._same_language(language, o.language)) for o, cosine in zip(others, cosines.tolist())]
+        kept = [(o, cosine, same) for o, cosine, same in with_language if worth_measuring(cosine, same, policy)]
+        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept]).tolist()
+        words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept]).tolist()
         matches = []
-        for (other, cosine), shared_shingles, shared_words in zip(kept, shingles, words):
-            if self._same_language(language, other.language) and self._ruled_out(
-                features, other.features, cosine, shared_shingles, shared_words
-            ):
+        for (other, cosine, same_language), shared_shingles, shared_words in zip(kept, shingles, words):
+            if same_language and self._ruled_out(features, other.features, cosine, shared_shingles, shared_words):
                 continue
             other_id = other.document.id
             evidence = measure_pair(
                 features,
                 other.features,
                 cosine,
-                same_language=self._same_language(language, other.language),
+                same_language=same_language,
                 embedding_cosine=leads[other_id][0] if other_id in leads else None,
                 lead_rank=leads[other_id][1] if other_id in leads else None,
                 shared_shingles=shared_shingles,
