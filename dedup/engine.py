@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .anchors import AnchorIndex
 from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
@@ -118,6 +119,10 @@ class Engine:
         #: Lead vectors of the translation channel, and the documents still to embed (in order).
         self.vectors = VectorIndex(config.embedder.dimension) if config.embedder is not None else None
         self._unembedded: dict[str, None] = {}
+        #: Figures and names of every document, and how many translation partners each has:
+        #: built when the translation channel first runs.
+        self._anchors: AnchorIndex | None = None
+        self._partner_counts: dict[str, int] = {}
 
     # -- building the index -------------------------------------------------------------
     def learn_boilerplate(self, documents: Iterable[Document]) -> None:
@@ -164,8 +169,9 @@ class Engine:
         self._declared_counts[language] += _declares(doc, language)
         self._next_order += 1
         self.documents[doc.id] = indexed
-        if self.vectors is not None:
-            self._unembedded[doc.id] = None
+        if self._anchors is not None:
+            self._anchors.add(doc.id, features, language)
+            self._count_partners(doc.id, self.translation_partners(features, language, doc.id), +1)
         return indexed
 
     def _sketch_into_index(self, indexed: IndexedDocument) -> None:
@@ -233,9 +239,10 @@ class Engine:
         self._declared_counts[indexed.language] -= _declares(indexed.document, indexed.language)
         self.tfidf.remove(indexed.counts)
         self.candidates.remove(doc_id)
-        if self.vectors is not None:
-            self.vectors.remove(doc_id)
-            self._unembedded.pop(doc_id, None)
+        if self._anchors is not None:
+            self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), -1)
+            self._anchors.remove(doc_id)
+            del self._partner_counts[doc_id]
 
     # -- evidence -----------------------------------------------------------------------
     @staticmethod
@@ -261,9 +268,13 @@ class Engine:
         leads = [lead(t, self.config.lead_words) for t in texts]
         return np.vstack([self.config.embedder.embed(leads[k : k + 64]) for k in range(0, len(leads), 64)])
 
-    def unembedded(self) -> list[IndexedDocument]:
-        """Indexed documents whose lead has no vector yet, in the order they were indexed."""
-        return [self.documents[doc_id] for doc_id in self._unembedded]
+    def unembedded(self, among: Iterable[str] | None = None) -> list[IndexedDocument]:
+        """Indexed documents (of ``among``, default all) whose lead has no vector yet, in
+        the order they were indexed."""
+        if among is None:
+            return [self.documents[doc_id] for doc_id in self._unembedded]
+        wanted = set(among)
+        return [self.documents[doc_id] for doc_id in self._unembedded if doc_id in wanted]
 
     def set_vectors(self, documents: Sequence[IndexedDocument], vectors: Iterable[np.ndarray]) -> None:
         """Keep the lead vector of each of ``documents``."""
@@ -272,13 +283,59 @@ class Engine:
             self.vectors.add(indexed.document.id, vector, indexed.language)
             self._unembedded.pop(indexed.document.id, None)
 
-    def ensure_vectors(self, progress: Progress = _no_progress) -> None:
-        """Embed the lead of every indexed document that has no vector yet."""
-        missing = self.unembedded()
+    def ensure_vectors(self, progress: Progress = _no_progress, among: Iterable[str] | None = None) -> None:
+        """Embed the lead of every indexed document (of ``among``, default all) that has no
+        vector yet."""
+        missing = self.unembedded(among)
         for start in range(0, len(missing), 256):
             chunk = missing[start : start + 256]
             self.set_vectors(chunk, self._embed([d.document.text for d in chunk]))
             progress("embed", start + len(chunk), len(missing))
+
+    def _anchor_index(self, progress: Progress = _no_progress) -> AnchorIndex:
+        """The figures and name stems of every indexed document, and how many partners each
+        has (built on first use, then kept up to date by :meth:`add` and :meth:`remove`)."""
+        if self._anchors is None:
+            self._anchors = AnchorIndex(self.config.policy.min_translation_probability)
+            for doc_id, indexed in self.documents.items():
+                self._anchors.add(doc_id, indexed.features, indexed.language)
+            for k, (doc_id, indexed) in enumerate(self.documents.items()):
+                self._partner_counts[doc_id] = 0
+                self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), 0)
+                if (k + 1) % 1000 == 0 or k + 1 == len(self.documents):
+                    progress("translation partners", k + 1, len(self.documents))
+        return self._anchors
+
+    def translation_partners(self, features: Features, language: str, exclude: str | None = None) -> list[str]:
+        """Indexed documents in another language that this one could translate or be
+        translated from, judged by the figures, names and sentences the two texts share
+        (:class:`dedup.anchors.AnchorIndex`). A document with none cannot be a translation
+        whatever its lead says: its lead is neither embedded nor compared."""
+        return self._anchor_index().partners(features, language, exclude=exclude)
+
+    def _count_partners(self, doc_id: str, partners: list[str], change: int) -> None:
+        """Record that ``doc_id`` has ``partners`` (``change`` 0: counted from scratch, for
+        each of them once; +1: it arrived; -1: it leaves), and keep the documents with a
+        partner, and only those, embedded or waiting to be."""
+        if change == 0:
+            self._partner_counts[doc_id] = len(partners)
+            self._entered(doc_id)
+            return
+        self._partner_counts[doc_id] = len(partners) if change > 0 else 0
+        for other in [doc_id, *partners]:
+            if other != doc_id:
+                self._partner_counts[other] += change
+            self._entered(other)
+
+    def _entered(self, doc_id: str) -> None:
+        """Queue ``doc_id``'s lead for embedding if it has a partner, forget its vector if not."""
+        assert self.vectors is not None
+        if self._partner_counts.get(doc_id, 0) > 0:
+            if doc_id not in self.vectors:
+                self._unembedded[doc_id] = None
+        else:
+            self._unembedded.pop(doc_id, None)
+            self.vectors.remove(doc_id)
 
     def _nearest_other_language(
         self, vectors: np.ndarray, own_languages: np.ndarray, index_vectors: np.ndarray, languages: np.ndarray
@@ -299,13 +356,16 @@ class Engine:
         """Pairs of indexed documents in different languages whose leads embed close together,
         each with its lead cosine and lead rank (batch mode; empty for a one-language index).
 
-        The lead rank of a pair is the worse of two ranks: where ``b`` stands among the
+        Only the documents with a translation partner (:meth:`translation_partners`) are
+        embedded and compared: the others cannot become translations whatever their leads say.
+        The lead rank of a pair is the worse of two ranks: where ``b`` stands among those
         documents of ``b``'s language nearest to ``a``, and where ``a`` stands among those of
         ``a``'s language nearest to ``b`` (0 = nearest). A translation and its source are
         near the top of each other's lists; a report on the same topic rarely is.
         """
         if not self._multilingual():
             return {}
+        self._anchor_index(progress)
         self.ensure_vectors(progress)
         assert self.vectors is not None
         ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
@@ -317,7 +377,12 @@ class Engine:
                     found[(min(k, j), max(k, j))] = cosine
         ranks = self._lead_ranks(vectors, languages, list(found))
         progress("translation candidates", len(found), len(found))
-        return {(ids[k], ids[j]): (found[(k, j)], ranks[(k, j)]) for k, j in found}
+        # Each pair in the order the documents were indexed, whatever the rows' order.
+        order = {doc_id: self.documents[doc_id].order for doc_id in ids}
+        return {
+            (ids[k], ids[j]) if order[ids[k]] < order[ids[j]] else (ids[j], ids[k]): (found[(k, j)], ranks[(k, j)])
+            for k, j in found
+        }
 
     @staticmethod
     def _lead_ranks(vectors: np.ndarray, languages: np.ndarray, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -347,7 +412,7 @@ class Engine:
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
         leads: dict[str, tuple[float, int]] = {}
         if self.config.embedder is not None and self._languages() - {language}:
-            leads = self._translation_candidates(doc, language, indexed)
+            leads = self._translation_candidates(doc, features, language, indexed)
             for other_id in leads:
                 proposed.setdefault(other_id, set()).add("translation")
         proposed.pop(doc.id, None)
@@ -403,10 +468,31 @@ class Engine:
         return link_strength(evidence, a_features.length, b_features.length, policy)
 
     def _translation_candidates(
-        self, doc: Document, language: str, indexed: IndexedDocument | None
+        self, doc: Document, features: Features, language: str, indexed: IndexedDocument | None
     ) -> dict[str, tuple[float, int]]:
         """Indexed documents in other languages whose leads embed close to ``doc``'s, with the
-        lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch."""
+        lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch.
+        A document with no translation partner has none, and is not embedded."""
+        self._anchor_index()
+        if indexed is not None:
+            return self._nearest_translations(doc, language, indexed) if self._partner_counts[doc.id] else {}
+        # Not indexed: compared as if it were, when its partners would have a partner too.
+        partners = self.translation_partners(features, language, exclude=doc.id)
+        if not partners:
+            return {}
+        assert self.vectors is not None
+        joining = [self.documents[p] for p in partners if not self._partner_counts[p]]
+        self.set_vectors(joining, self._embed([d.document.text for d in joining]) if joining else [])
+        try:
+            return self._nearest_translations(doc, language, indexed)
+        finally:
+            for other in joining:
+                self.vectors.remove(other.document.id)
+
+    def _nearest_translations(
+        self, doc: Document, language: str, indexed: IndexedDocument | None
+    ) -> dict[str, tuple[float, int]]:
+        """:meth:`_translation_candidates` among the documents with a partner."""
         self.ensure_vectors()
         assert self.vectors is not None
         known = self.vectors.get(doc.id) if indexed is not None else None

@@ -18,7 +18,7 @@ from .features import Features
 from .normalize import token_spans
 from .shingle import intersection_size
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage"]
+__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems"]
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _sentence_ratio(a: int, b: int) -> float:
     return min(a, b) / max(a, b)
 
 
-def _name_stems(names: frozenset[str]) -> frozenset[str]:
+def name_stems(names: frozenset[str]) -> frozenset[str]:
     """First four letters of each name: exonyms and inflections share them (Alep, Aleppo;
     Syrie, Syria, Syrian; Putin, Putina)."""
     return frozenset(name[:4] for name in names)
@@ -200,7 +200,7 @@ def measure_pair(
         ordered_containment=ordered,
         shared_quotations=shared_quotation_count(a, b),
         embedding_cosine=embedding_cosine,
-        name_overlap=_overlap(_name_stems(a.names), _name_stems(b.names)),
+        name_overlap=_overlap(name_stems(a.names), name_stems(b.names)),
         lead_rank=lead_rank,
         number_dice=_dice(a.numbers, b.numbers),
         shared_numbers=len(a.numbers & b.numbers),

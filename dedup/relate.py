@@ -16,9 +16,11 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
+
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "link_probability_ceiling", "cannot_link"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "link_probability_ceiling", "cannot_link"]
 
 
 class Relation(str, Enum):
@@ -213,6 +215,8 @@ TRANSLATION_INTERCEPT = -8.39
 #: Lead ranks at or beyond this are all "far": a translation is among its source's nearest
 #: leads in its language, and its source is among its own.
 MAX_LEAD_RANK = 5
+#: Shared figures beyond this many add nothing more to the translation model.
+MAX_SHARED_NUMBERS = 5
 
 
 def translation_vector(evidence: PairEvidence) -> dict[str, float]:
@@ -222,7 +226,7 @@ def translation_vector(evidence: PairEvidence) -> dict[str, float]:
         "embedding_cosine": evidence.embedding_cosine or 0.0,
         "lead_rank": min(rank, MAX_LEAD_RANK) / MAX_LEAD_RANK,
         "number_dice": evidence.number_dice,
-        "shared_numbers": min(evidence.shared_numbers, 5) / 5,
+        "shared_numbers": min(evidence.shared_numbers, MAX_SHARED_NUMBERS) / MAX_SHARED_NUMBERS,
         "has_numbers": float(evidence.number_overlap is not None),
         "name_overlap": evidence.name_overlap or 0.0,
         "has_names": float(evidence.name_overlap is not None),
@@ -235,6 +239,35 @@ def translation_probability(evidence: PairEvidence) -> float:
     if evidence.embedding_cosine is None:
         return 0.0
     return _logistic(TRANSLATION_WEIGHTS, TRANSLATION_INTERCEPT, translation_vector(evidence))
+
+
+def translation_probability_ceiling(
+    number_dice: np.ndarray,
+    shared_numbers: np.ndarray,
+    has_numbers: np.ndarray,
+    name_overlap: np.ndarray,
+    has_names: np.ndarray,
+    sentence_ratio: np.ndarray,
+) -> np.ndarray:
+    """The highest :func:`translation_probability` each pair can reach, from the inputs that
+    need no embedding (arrays over many pairs, as :func:`translation_vector` defines them,
+    with ``name_overlap`` 0 where it is ``None``): the lead cosine and the lead rank are
+    taken at their most favourable values (unit vectors: a cosine in [-1, 1]).
+
+    Exact, not a heuristic: a pair below the threshold here cannot become a translation
+    whatever its embedding says, so its leads need not be compared, nor even embedded."""
+    inputs = {
+        "number_dice": number_dice,
+        "shared_numbers": np.minimum(shared_numbers, MAX_SHARED_NUMBERS) / MAX_SHARED_NUMBERS,
+        "has_numbers": has_numbers,
+        "name_overlap": name_overlap,
+        "has_names": has_names,
+        "sentence_ratio": sentence_ratio,
+    }
+    logit = TRANSLATION_INTERCEPT + sum(TRANSLATION_WEIGHTS[name] * np.asarray(value, dtype=np.float64) for name, value in inputs.items())
+    logit = logit + abs(TRANSLATION_WEIGHTS["embedding_cosine"])  # cosine 1 (or -1 for a negative weight)
+    logit = logit + max(0.0, TRANSLATION_WEIGHTS["lead_rank"])  # rank 0 (or "far" for a positive weight)
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
 def link_strength(

@@ -130,11 +130,15 @@ def test_one_document_gets_the_lead_cosines_and_ranks_the_batch_gives_it():
     config = EngineConfig(embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0)
     engine = Engine(config)
     for k in range(60):
-        engine.add(Document(id=f"d{k}", text=f"story {k} " * 5, language=["en", "fr", "de"][k % 3]))
+        # Five sentences each and figures from small pools: every document has partners.
+        text = f"Story {k}. It had {100 + k % 4} ships. It had {200 + k % 5} men. It had {300 + k % 6} guns. The end."
+        engine.add(Document(id=f"d{k}", text=text, language=["en", "fr", "de"][k % 3]))
     batch = engine.translation_pairs()
     compared = 0
     for doc_id, indexed in engine.documents.items():
-        for other, (cosine, rank) in engine._translation_candidates(indexed.document, indexed.language, indexed).items():
+        assert len(engine.translation_partners(indexed.features, indexed.language, exclude=doc_id)) > config.translation_neighbours
+        candidates = engine._translation_candidates(indexed.document, indexed.features, indexed.language, indexed)
+        for other, (cosine, rank) in candidates.items():
             expected = batch.get((doc_id, other), batch.get((other, doc_id)))
             assert expected is not None
             assert np.isclose(cosine, expected[0], atol=1e-5) and rank == expected[1]
@@ -148,3 +152,64 @@ def test_translation_links_are_the_same_when_candidates_are_measured_in_rounds(m
     whole = run_batch(_documents(), _config(), workers=1)
     monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 1)
     assert run_batch(_documents(), _config(), workers=1) == whole
+
+
+class _Recording(_StoryEmbedder):
+    """Remembers every lead it embeds."""
+
+    def __init__(self):
+        self.seen = []
+
+    def embed(self, texts):
+        self.seen += texts
+        return super().embed(texts)
+
+
+def test_a_document_sharing_no_figure_or_name_with_another_language_is_not_embedded():
+    """The translation model cannot link such a pair whatever the embedding says, so the lead
+    is not worth embedding: the costliest step of a multilingual batch is skipped for it."""
+    embedder = _Recording()
+    lonely = Document(id="en-lonely", text="navy the weather was mild and calm all week along the coast today", language="en")
+    placements = run_batch(_documents() + [lonely], EngineConfig(embedder=embedder, detect_languages=False), workers=1)
+    assert not any("weather" in lead for lead in embedder.seen)
+    assert any("Putin" in lead for lead in embedder.seen)
+    assert placements["en-0"].parent_id == "ru-original"
+    assert placements["en-lonely"].lineage_id == "en-lonely"
+
+
+def test_partners_follow_additions_and_removals():
+    engine = Engine(_config())
+    for doc in _documents():
+        engine.add(doc)
+    english = engine.documents["en-0"]
+    assert engine.translation_partners(english.features, "en", exclude="en-0") == ["ru-original"]
+    engine.remove("ru-original")
+    assert engine.translation_partners(english.features, "en", exclude="en-0") == []
+    engine.add(_documents()[0])
+    assert engine.translation_partners(english.features, "en", exclude="en-0") == ["ru-original"]
+
+
+def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds():
+    """The documents with a partner, the only ones embedded and compared, are kept up to
+    date as documents come and go: the same pairs, cosines and ranks as a fresh index."""
+    config = EngineConfig(embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0)
+    documents = []
+    for k in range(40):
+        figures = f"It had {100 + k % 4} ships. It had {200 + k % 5} men. It had {300 + k % 6} guns."
+        text = f"Story {k}. {figures} The end." if k % 3 else f"Story {k} was quiet and calm all week long."
+        documents.append(Document(id=f"d{k}", text=text, language=["en", "fr", "de", "ru"][k % 4]))
+    engine = Engine(config)
+    for doc in documents[:20]:
+        engine.add(doc)
+    engine.translation_pairs()  # the channel runs: from here on, partners are kept as documents change
+    for doc in documents[20:]:
+        engine.add(doc)
+    for doc in documents[::7]:
+        engine.remove(doc.id)
+    fresh = Engine(config)
+    for doc in documents:
+        if doc.id in engine.documents:
+            fresh.add(doc)
+    assert engine.translation_pairs() == fresh.translation_pairs()
+    assert sorted(engine.vectors.ids) == sorted(fresh.vectors.ids)
+    assert not any(doc_id in engine.vectors for doc_id in ("d3", "d6", "d9"))  # no figure, no partner

@@ -1,0 +1,164 @@
+"""Anchors that survive translation, and the pairs in two languages they leave possible.
+
+A translation keeps its source's figures, its names (exonyms and transliterations share their
+first letters: Alep, Aleppo) and its sentences one by one. The translation model weighs these
+beside the lead embedding (:func:`dedup.relate.translation_probability`), and for most pairs
+in two languages they alone settle the question: whatever the embedding says, a pair that
+shares no figure and no name cannot reach the threshold
+(:func:`dedup.relate.translation_probability_ceiling`).
+
+:class:`AnchorIndex` keeps each document's figures and name stems in postings lists (written
+here by hand: an inverted index over a few dozen strings per document, with the counts each
+query needs computed in NumPy) and answers, for one document, its *partners*: the indexed
+documents in another language whose pair with it can still be a translation. The translation
+channel embeds and compares only partners, so the costliest step of a multilingual corpus,
+embedding leads, is spent only on documents that have one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems
+from .features import Features
+from .relate import translation_probability_ceiling
+
+__all__ = ["AnchorIndex", "anchors_of"]
+
+
+def anchors_of(features: Features) -> tuple[frozenset[str], frozenset[str]]:
+    """The figures and the name stems of a document: the parts of it a translation keeps."""
+    return features.numbers, name_stems(features.names)
+
+
+class AnchorIndex:
+    """Figures and name stems of indexed documents, by row; rows are reused after removal
+    (the last row moves into the freed one), so the live rows are always ``0..len - 1``.
+
+    >>> from dedup.features import extract_features
+    >>> index = AnchorIndex(threshold=0.97)
+    >>> index.add("ru", extract_features("Путин осмотрел 54 корабля и 4000 военных. Кремль."), "ru")
+    >>> index.add("de", extract_features("Bayern gewann 3:1 vor 75000 Zuschauern."), "de")
+    >>> en = extract_features("Putin reviewed 54 ships and 4000 troops. Kremlin.")
+    >>> index.partners(en, "en")  # the German report shares neither a figure nor a name
+    ['ru']
+    """
+
+    def __init__(self, threshold: float) -> None:
+        #: The translation probability a pair must be able to reach to be partners.
+        self.threshold = threshold
+        self._ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
+        self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        self._languages: list[str] = []
+        self._size = np.zeros((16, 3), dtype=np.int32)  # figures, name stems, sentences
+        self._codes = np.zeros(16, dtype=np.int32)
+        self._code_of: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row
+
+    def add(self, doc_id: str, features: Features, language: str) -> None:
+        """Hold the anchors of ``doc_id`` (replacing what it had)."""
+        if doc_id in self._row:
+            self.remove(doc_id)
+        row = len(self._ids)
+        if row == len(self._size):
+            self._size = np.concatenate([self._size, np.zeros_like(self._size)])
+            self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
+        anchors = anchors_of(features)
+        for postings, keys in zip(self._postings, anchors):
+            for key in keys:
+                postings.setdefault(key, []).append(row)
+        self._size[row] = (len(anchors[0]), len(anchors[1]), features.sentences)
+        self._codes[row] = self._code_of.setdefault(language, len(self._code_of))
+        self._ids.append(doc_id)
+        self._row[doc_id] = row
+        self._anchors.append(anchors)
+        self._languages.append(language)
+
+    def remove(self, doc_id: str) -> None:
+        """Forget ``doc_id`` (unknown ids are ignored)."""
+        row = self._row.pop(doc_id, None)
+        if row is None:
+            return
+        for postings, keys in zip(self._postings, self._anchors[row]):
+            for key in keys:
+                rows = postings[key]
+                rows.remove(row)
+                if not rows:
+                    del postings[key]
+        last = len(self._ids) - 1
+        if row != last:
+            moved = self._ids[last]
+            for postings, keys in zip(self._postings, self._anchors[last]):
+                for key in keys:
+                    rows = postings[key]
+                    rows[rows.index(last)] = row
+            self._size[row] = self._size[last]
+            self._codes[row] = self._codes[last]
+            self._ids[row], self._anchors[row], self._languages[row] = moved, self._anchors[last], self._languages[last]
+            self._row[moved] = row
+        self._ids.pop()
+        self._anchors.pop()
+        self._languages.pop()
+
+    def language_of(self, doc_id: str) -> str:
+        """The language ``doc_id`` was indexed with."""
+        return self._languages[self._row[doc_id]]
+
+    def _shared(self, keys: frozenset[str], postings: dict[str, list[int]]) -> np.ndarray:
+        """How many of ``keys`` each live row holds."""
+        hits = [postings[key] for key in keys if key in postings]
+        if not hits:
+            return np.zeros(len(self._ids), dtype=np.int64)
+        return np.bincount(np.concatenate(hits), minlength=len(self._ids))
+
+    def partners(
+        self, features: Features, language: str, *, exclude: str | None = None, threshold: float | None = None
+    ) -> list[str]:
+        """Indexed documents in another language than ``language`` whose pair with this
+        document can still reach ``threshold`` (default: the index's) under the translation
+        model, in row order; ``exclude`` (the document itself) is left out."""
+        threshold = self.threshold if threshold is None else threshold
+        numbers, stems = anchors_of(features)
+        shared_numbers = self._shared(numbers, self._postings[0])
+        shared_stems = self._shared(stems, self._postings[1])
+        # A pair sharing neither a figure nor a name cannot be a translation (see the module
+        # docstring): only the rows that share one are weighed.
+        rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
+        if exclude is not None and exclude in self._row:
+            rows = rows[rows != self._row[exclude]]
+        code = self._code_of.get(language, -1)
+        rows = rows[self._codes[rows] != code]
+        if not len(rows):
+            return []
+        size = self._size[rows]
+        ceiling = translation_probability_ceiling(
+            *pair_anchor_inputs(
+                (len(numbers), len(stems), features.sentences), size, shared_numbers[rows], shared_stems[rows]
+            )
+        )
+        return [self._ids[row] for row in rows[ceiling >= threshold].tolist()]
+
+
+def pair_anchor_inputs(
+    own: tuple[int, int, int], others: np.ndarray, shared_numbers: np.ndarray, shared_stems: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The translation model's embedding-free inputs for one document against many, as
+    :func:`dedup.evidence.measure_pair` computes them pair by pair: ``own`` and the rows of
+    ``others`` are (figures, name stems, sentences) counts."""
+    own_numbers, own_stems, own_sentences = own
+    numbers, stems, sentences = others[:, 0], others[:, 1], others[:, 2]
+    total_numbers = own_numbers + numbers
+    number_dice = np.where(total_numbers > 0, 2 * shared_numbers / np.maximum(total_numbers, 1), 0.0)
+    has_numbers = (own_numbers >= 2) & (numbers >= 2)
+    has_names = (own_stems >= 2) & (stems >= 2)
+    name_overlap = np.where(has_names, shared_stems / np.maximum(np.minimum(own_stems, stems), 1), 0.0)
+    fewer, more = np.minimum(own_sentences, sentences), np.maximum(own_sentences, sentences)
+    sentence_ratio = np.where(fewer >= MIN_SENTENCES_TO_COMPARE, fewer / np.maximum(more, 1), 0.0)
+    return number_dice, shared_numbers, has_numbers.astype(float), name_overlap, has_names.astype(float), sentence_ratio

@@ -1,0 +1,103 @@
+"""The embedding-free gate of the translation channel: partners and the probability ceiling."""
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.anchors import AnchorIndex, pair_anchor_inputs
+from dedup.evidence import measure_pair
+from dedup.features import Features, extract_features
+from dedup.relate import translation_probability, translation_probability_ceiling
+
+_EMPTY = np.empty(0, dtype=np.uint64)
+_NUMBERS = st.frozensets(st.sampled_from([str(n) for n in range(10, 22)]), max_size=8)
+_NAMES = st.frozensets(
+    st.sampled_from(["aleppo", "alep", "syria", "syrie", "putin", "kremlin", "kreml", "nato"]), max_size=6
+)
+
+
+def _features(numbers: frozenset[str], names: frozenset[str], sentences: int) -> Features:
+    return Features(
+        text="",
+        token_hashes=_EMPTY,
+        shingles=_EMPTY,
+        content_words=_EMPTY,
+        numbers=numbers,
+        names=names,
+        sentences=sentences,
+    )
+
+
+_FEATURES = st.builds(_features, _NUMBERS, _NAMES, st.integers(0, 12))
+
+
+def _ceiling(a: Features, b: Features) -> float:
+    own = (len(a.numbers), len(frozenset(n[:4] for n in a.names)), a.sentences)
+    other = np.array([[len(b.numbers), len(frozenset(n[:4] for n in b.names)), b.sentences]])
+    shared_numbers = np.array([len(a.numbers & b.numbers)])
+    shared_stems = np.array([len(frozenset(n[:4] for n in a.names) & frozenset(n[:4] for n in b.names))])
+    return float(translation_probability_ceiling(*pair_anchor_inputs(own, other, shared_numbers, shared_stems))[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FEATURES, _FEATURES, st.floats(-1.0, 1.0), st.integers(0, 20))
+def test_the_ceiling_is_never_below_what_any_embedding_gives_the_pair(a, b, embedding_cosine, lead_rank):
+    evidence = dataclasses.replace(
+        measure_pair(a, b, 0.0, same_language=False), embedding_cosine=embedding_cosine, lead_rank=lead_rank
+    )
+    assert translation_probability(evidence) <= _ceiling(a, b) + 1e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FEATURES, _FEATURES)
+def test_the_ceiling_is_reached_by_a_perfect_embedding(a, b):
+    """It is a ceiling, not a loose bound: cosine 1 at rank 0 gives exactly it."""
+    evidence = dataclasses.replace(measure_pair(a, b, 0.0, same_language=False), embedding_cosine=1.0, lead_rank=0)
+    assert np.isclose(translation_probability(evidence), _ceiling(a, b))
+
+
+def _brute_partners(
+    documents: dict[str, tuple[Features, str]], query: Features, language: str, threshold: float
+) -> list[str]:
+    return sorted(
+        doc_id
+        for doc_id, (features, other_language) in documents.items()
+        if other_language != language
+        and (query.numbers & features.numbers or {n[:4] for n in query.names} & {n[:4] for n in features.names})
+        and _ceiling(query, features) >= threshold
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_FEATURES, st.sampled_from(["en", "fr", "ru"]), st.booleans()), min_size=1, max_size=12),
+    _FEATURES,
+)
+def test_partners_are_the_documents_the_ceiling_leaves_possible_through_additions_and_removals(steps, query):
+    """Rows move when a document is removed: the postings must follow them."""
+    index = AnchorIndex(threshold=0.9)
+    documents: dict[str, tuple[Features, str]] = {}
+    for k, (features, language, remove_one) in enumerate(steps):
+        index.add(f"d{k}", features, language)
+        documents[f"d{k}"] = (features, language)
+        if remove_one and len(documents) > 1:
+            gone = sorted(documents)[k % len(documents)]
+            index.remove(gone)
+            del documents[gone]
+        assert sorted(index.partners(query, "en")) == _brute_partners(documents, query, "en", 0.9)
+    assert len(index) == len(documents)
+
+
+def test_a_document_is_not_its_own_partner_and_one_language_has_none():
+    ru = extract_features("Путин осмотрел 54 корабля и 4000 военных в Кронштадте. Кремль сообщил.")
+    en = extract_features("Putin reviewed 54 ships and 4000 troops in Kronstadt, the Kremlin said.")
+    index = AnchorIndex(threshold=0.97)
+    index.add("ru", ru, "ru")
+    index.add("en", en, "en")
+    assert index.partners(en, "en", exclude="en") == ["ru"]
+    assert index.partners(ru, "ru", exclude="ru") == ["en"]
+    assert index.partners(en, "fr") == ["ru", "en"]  # a French query: both are in another language
+    index.remove("ru")
+    assert index.partners(en, "en", exclude="en") == [] and "ru" not in index
