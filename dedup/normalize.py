@@ -90,6 +90,8 @@ def normalize_text(text: str) -> str:
 
 def token_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` character span in ``text`` of each token :func:`tokenize` returns."""
+    if text.isascii():
+        return [match.span() for match in _ASCII_TOKEN.finditer(text)]
     spans: list[tuple[int, int]] = []
     for match in _TOKEN.finditer(text):
         start, end = match.span()

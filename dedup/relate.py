@@ -146,12 +146,16 @@ def link_probability_ceiling(
     length_a: int,
     length_b: int,
     max_shared_quotations: int,
+    *,
+    numbers_known: bool = False,
+    number_overlap: float | None = None,
 ) -> float:
     """The highest probability the link model could give a pair of which only these are known
     (what the score path counts for all its candidates at once): every other input of
-    :func:`evidence_vector` at its most favourable value. Figures may agree or be absent;
-    words may keep their order perfectly, but the ordered run cannot exceed the shared words
-    (so ``ordered_containment`` is at most the larger word containment); at most
+    :func:`evidence_vector` at its most favourable value. Figures may agree or be absent,
+    unless ``numbers_known`` (then ``number_overlap`` is the pair's, a few set operations
+    away); words may keep their order perfectly, but the ordered run cannot exceed the shared
+    words (so ``ordered_containment`` is at most the larger word containment); at most
     ``max_shared_quotations`` quotations can be shared."""
     known = {
         "cosine": cosine,
@@ -162,8 +166,12 @@ def link_probability_ceiling(
         **_length_inputs(length_a, length_b),
     }
     logit = LINK_INTERCEPT + sum(LINK_WEIGHTS[name] * value for name, value in known.items())
-    numbers = LINK_WEIGHTS["has_numbers"] + max(0.0, LINK_WEIGHTS["number_overlap"])
-    logit += max(0.0, numbers)  # figures that all agree, or none to compare
+    if numbers_known:
+        if number_overlap is not None:
+            logit += LINK_WEIGHTS["has_numbers"] + LINK_WEIGHTS["number_overlap"] * number_overlap
+    else:
+        numbers = LINK_WEIGHTS["has_numbers"] + max(0.0, LINK_WEIGHTS["number_overlap"])
+        logit += max(0.0, numbers)  # figures that all agree, or none to compare
     logit += max(0.0, LINK_WEIGHTS["order_agreement"])
     logit += max(0.0, LINK_WEIGHTS["ordered_containment"]) * max(word_containments)
     logit += max(0.0, LINK_WEIGHTS["shared_quotations"]) * min(max_shared_quotations, 3) / 3
@@ -178,6 +186,9 @@ def cannot_link(
     length_b: int,
     max_shared_quotations: int,
     policy: LinkPolicy = DEFAULT_POLICY,
+    *,
+    numbers_known: bool = False,
+    number_overlap: float | None = None,
 ) -> bool:
     """Whether a pair in one language is sure not to link, from the quantities of
     :func:`link_probability_ceiling`: the model cannot reach ``min_probability`` and too few
@@ -185,7 +196,16 @@ def cannot_link(
     rest of the evidence could only confirm it."""
     return (
         max_shared_quotations < policy.min_shared_quotations
-        and link_probability_ceiling(cosine, containments, word_containments, length_a, length_b, max_shared_quotations)
+        and link_probability_ceiling(
+            cosine,
+            containments,
+            word_containments,
+            length_a,
+            length_b,
+            max_shared_quotations,
+            numbers_known=numbers_known,
+            number_overlap=number_overlap,
+        )
         < policy.min_probability
     )
 

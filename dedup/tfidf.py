@@ -137,14 +137,25 @@ class IncrementalTfidf:
         weights = self._sublinear(np.concatenate([o.data for o in others]), columns)
         rows = np.repeat(np.arange(len(others)), lengths)
         norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=len(others)))
-        order = np.argsort(query_columns)
-        sorted_columns = query_columns[order]
-        at = np.minimum(np.searchsorted(sorted_columns, columns), max(len(sorted_columns) - 1, 0))
-        shared = sorted_columns[at] == columns if len(sorted_columns) else np.zeros(len(columns), dtype=bool)
-        products = np.where(shared, weights * query_weights[order][at] if len(sorted_columns) else 0.0, 0.0)
+        # The query's weights scattered over all columns: each other term finds its partner
+        # by indexing (the scratch row is zeroed again after use).
+        scratch = self._scratch()
+        scratch[query_columns] = query_weights
+        try:
+            products = weights * scratch[columns]
+        finally:
+            scratch[query_columns] = 0.0
         dots = np.bincount(rows, weights=products, minlength=len(others))
         denominator = norms * query_norm
         return np.divide(dots, denominator, out=np.zeros(len(others)), where=denominator > 0)
+
+    def _scratch(self) -> np.ndarray:
+        """A zeroed row as wide as the hashed vocabulary, kept between calls (8 MB; like the
+        rest of the index, not for concurrent use: the service calls it under its lock)."""
+        scratch = self.__dict__.get("_scratch_row")
+        if scratch is None:
+            scratch = self.__dict__["_scratch_row"] = np.zeros(self.n_features)
+        return scratch
 
     def _sublinear(self, counts: np.ndarray, columns: np.ndarray) -> np.ndarray:
         return (1.0 + np.log(counts)) * self.idf(columns)

@@ -19,7 +19,9 @@ from dedup.names import _WORD, extract_names, transliterate
 from dedup.normalize import (
     _ARABIC_MARKS,
     _DIGITS,
+    _NO_SPACE_RUN,
     _SENTENCE_END,
+    _TOKEN,
     _TRANSLATE,
     count_sentences,
     normalize_text,
@@ -52,10 +54,22 @@ def test_normalize_text(text: str) -> None:
     assert normalize_text(text) == _normalize_reference(text)
 
 
+def _spans_reference(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        if end - start > 1 and _NO_SPACE_RUN.fullmatch(match.group()):
+            spans.extend((i, i + 2) for i in range(start, end - 1))
+        else:
+            spans.append((start, end))
+    return spans
+
+
 @settings(max_examples=400)
 @given(texts)
 def test_tokenize_and_sentences(text: str) -> None:
     for candidate in (text, normalize_text(text)):
+        assert token_spans(candidate) == _spans_reference(candidate)
         assert tokenize(candidate) == [candidate[a:b] for a, b in token_spans(candidate)]
         sentences = [s.strip() for s in _SENTENCE_END.split(candidate) if s and s.strip()]
         assert split_sentences(candidate) == sentences

@@ -188,6 +188,10 @@ def test_the_ceiling_is_never_below_the_probability_of_any_consistent_evidence(
     )
     ceiling = link_probability_ceiling(cosine, containments, word_containments, *lengths, quotations)
     assert link_probability(evidence, *lengths) <= ceiling + 1e-12
+    knowing_numbers = link_probability_ceiling(
+        cosine, containments, word_containments, *lengths, quotations, numbers_known=True, number_overlap=numbers
+    )
+    assert link_probability(evidence, *lengths) <= knowing_numbers + 1e-12 and knowing_numbers <= ceiling + 1e-12
 
 
 def test_a_same_topic_pair_cannot_link_and_a_copy_can():
