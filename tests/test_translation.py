@@ -213,3 +213,42 @@ def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds():
     assert engine.translation_pairs() == fresh.translation_pairs()
     assert sorted(engine.vectors.ids) == sorted(fresh.vectors.ids)
     assert not any(doc_id in engine.vectors for doc_id in ("d3", "d6", "d9"))  # no figure, no partner
+
+
+class _AngleEmbedder:
+    """A lead's first word names its vector: fixed cosines with the original's (``o``)."""
+
+    dimension = 8
+    COSINES = {"o": (1.0, 0), "nearest": (0.97, 1), "near": (0.95, 2), "far": (0.90, 3)}
+
+    def embed(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            cosine, axis = self.COSINES[text.split()[0]]
+            vectors[row, 0] = cosine
+            vectors[row, 4 + axis] = np.sqrt(1.0 - cosine**2)
+        return vectors
+
+
+def test_versions_of_a_rendering_are_not_its_rivals():
+    """Two English versions of one rendering (a copy with one more sentence) must not push each
+    other down the original's list; an unrelated English report nearer the original does."""
+    documents = [
+        Document(id="ru", text="o " + ORIGINAL_RU, language="ru"),
+        Document(id="en-a", text="far " + RENDERINGS_EN[0], language="en"),
+        Document(id="en-b", text="near " + RENDERINGS_EN[0] + " Crowds lined the embankments.", language="en"),
+        Document(
+            id="en-c",
+            text="nearest Vladimir Putin and the Kremlin welcomed 54 boats and 4000 visitors to a festival in 2021.",
+            language="en",
+        ),
+    ]
+    engine = Engine(EngineConfig(embedder=_AngleEmbedder(), detect_languages=False))
+    for doc in documents:
+        engine.add(doc)
+    pairs = engine.translation_pairs()
+    assert pairs[("ru", "en-a")][1] == 1  # en-c is a rival, en-b is a version of en-a
+    assert pairs[("ru", "en-b")][1] == 1
+    ru = engine.documents["ru"]
+    single = engine._translation_candidates(ru.document, ru.features, "ru", ru)
+    assert single["en-a"][1] == 1 and single["en-b"][1] == 1
