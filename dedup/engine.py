@@ -12,7 +12,7 @@ decisions and orientation, so a document lands in the same lineage whichever doo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
@@ -111,6 +111,8 @@ class Engine:
 
     def __init__(self, config: EngineConfig = EngineConfig()) -> None:
         self.config = config
+        # Names serve the translation channel alone: without it they are not looked for.
+        self._feature_config = config.features if config.embedder is not None else replace(config.features, names=False)
         self.boilerplate = BoilerplateModel()
         self.tfidf = IncrementalTfidf()
         self.candidates = CandidateIndex(config.channels, num_perm=config.num_perm)
@@ -136,7 +138,7 @@ class Engine:
     def features_of(self, doc: Document) -> Features:
         """The features of ``doc`` under the current boilerplate model."""
         return extract_features(
-            doc.text, source=doc.source, boilerplate=self.boilerplate, config=self.config.features, title=doc.title
+            doc.text, source=doc.source, boilerplate=self.boilerplate, config=self._feature_config, title=doc.title
         )
 
     def counts_of(self, features: Features) -> sp.csr_matrix:

@@ -100,3 +100,14 @@ def test_measuring_candidates_in_rounds_gives_the_links_of_one_round(monkeypatch
     whole = links()
     monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 2)
     assert links() == whole and len(whole) >= len(seeds)
+
+
+def test_names_are_found_only_for_the_translation_channel():
+    """Only the translation model weighs names: without it, indexing does not look for them."""
+    from dedup import Document, EngineConfig
+    from dedup.engine import Engine
+
+    doc = Document(id="a", text="Vladimir Putin met Angela Merkel in Berlin on Monday, officials said.")
+    assert Engine(EngineConfig(embedder=None)).features_of(doc).names == frozenset()
+    with_channel = Engine(EngineConfig(detect_languages=False))  # the default embedder is not loaded to extract
+    assert {"putin", "merkel", "berlin"} <= with_channel.features_of(doc).names
