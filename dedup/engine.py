@@ -128,6 +128,9 @@ class Engine:
         #: built when the translation channel first runs.
         self._anchors: AnchorIndex | None = None
         self._partner_counts: dict[str, int] = {}
+        #: Lead vectors of documents that lost their last partner: kept aside, so a document
+        #: that finds one again (a scored article comes and goes) is not embedded again.
+        self._dormant: dict[str, np.ndarray] = {}
 
     # -- building the index -------------------------------------------------------------
     def learn_boilerplate(self, documents: Iterable[Document]) -> None:
@@ -248,6 +251,7 @@ class Engine:
             self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), -1)
             self._anchors.remove(doc_id)
             del self._partner_counts[doc_id]
+            self._dormant.pop(doc_id, None)
 
     # -- evidence -----------------------------------------------------------------------
     @staticmethod
@@ -333,14 +337,21 @@ class Engine:
             self._entered(other)
 
     def _entered(self, doc_id: str) -> None:
-        """Queue ``doc_id``'s lead for embedding if it has a partner, forget its vector if not."""
+        """Queue ``doc_id``'s lead for embedding if it has a partner (or bring back the vector
+        it had); if not, put its vector aside, out of the searched ones."""
         assert self.vectors is not None
         if self._partner_counts.get(doc_id, 0) > 0:
             if doc_id not in self.vectors:
-                self._unembedded[doc_id] = None
+                if doc_id in self._dormant:
+                    self.vectors.add(doc_id, self._dormant.pop(doc_id), self.documents[doc_id].language)
+                else:
+                    self._unembedded[doc_id] = None
         else:
             self._unembedded.pop(doc_id, None)
-            self.vectors.remove(doc_id)
+            vector = self.vectors.get(doc_id)
+            if vector is not None:
+                self._dormant[doc_id] = vector.copy()
+                self.vectors.remove(doc_id)
 
     def _nearest_other_language(
         self, vectors: np.ndarray, own_languages: np.ndarray, index_vectors: np.ndarray, languages: np.ndarray
@@ -500,11 +511,16 @@ class Engine:
             return {}
         assert self.vectors is not None
         joining = [self.documents[p] for p in partners if not self._partner_counts[p]]
-        self.set_vectors(joining, self._embed([d.document.text for d in joining]) if joining else [])
+        vectors = {d.document.id: self._dormant.pop(d.document.id) for d in joining if d.document.id in self._dormant}
+        fresh = [d for d in joining if d.document.id not in vectors]
+        if fresh:
+            vectors.update(zip([d.document.id for d in fresh], self._embed([d.document.text for d in fresh])))
+        self.set_vectors(joining, [vectors[d.document.id] for d in joining])
         try:
             return self._nearest_translations(doc, language, indexed, query)
         finally:
             for other in joining:
+                self._dormant[other.document.id] = self.vectors.get(other.document.id).copy()  # type: ignore[union-attr]
                 self.vectors.remove(other.document.id)
 
     def _nearest_translations(

@@ -252,3 +252,19 @@ def test_versions_of_a_rendering_are_not_its_rivals():
     ru = engine.documents["ru"]
     single = engine._translation_candidates(ru.document, ru.features, "ru", ru)
     assert single["en-a"][1] == 1 and single["en-b"][1] == 1
+
+
+def test_a_lead_is_embedded_once_while_scored_articles_come_and_go():
+    """The Russian original's only partner is each incoming English article: it joins and
+    leaves the documents with a partner at every score, and keeps its vector meanwhile."""
+    embedder = _Recording()
+    engine = Engine(EngineConfig(embedder=embedder, detect_languages=False))
+    for doc in _documents()[:1] + _documents()[-1:]:
+        engine.add(doc)
+    for k in range(3):
+        staged = engine.stage(Document(id=f"en-{k}", text="navy " + RENDERINGS_EN[k], language="en"))
+        assert [m.id for m in engine.links_for(staged.document, staged.features, staged.counts)] == ["ru-original"]
+        engine.remove(f"en-{k}")
+        unindexed = Document(id=f"en-new-{k}", text="navy " + RENDERINGS_EN[k], language="en")
+        assert [m.id for m in engine.links_for(unindexed)] == ["ru-original"]
+    assert sum("Путин" in lead for lead in embedder.seen) == 1
