@@ -28,8 +28,8 @@ from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
 from .relate import (
-    MAX_LEAD_RANK,
     DEFAULT_POLICY,
+    MAX_LEAD_RANK,
     LinkPolicy,
     Relation,
     cannot_link,

@@ -8,9 +8,10 @@ from the token sequences, with character spans in both original texts.
 from __future__ import annotations
 
 import bisect
+import heapq
 from dataclasses import dataclass
-from typing import Sequence
 from difflib import SequenceMatcher
+from typing import Sequence
 
 import numpy as np
 
@@ -227,6 +228,90 @@ class Passage:
     tokens: int
 
 
+#: Beyond this many pairs of equal word runs (a text repeating one line hundreds of times),
+#: the passages are found by difflib instead.
+MAX_RUN_PAIRS = 200_000
+
+
+def _run_hashes(tokens: np.ndarray, length: int) -> np.ndarray:
+    """A 64-bit hash of every run of ``length`` consecutive tokens (polynomial, wrapping)."""
+    hashes = np.zeros(len(tokens) - length + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(length):
+            hashes = hashes * np.uint64(1_000_003) + tokens[offset : offset + len(hashes)].astype(np.uint64)
+    return hashes
+
+
+def matching_blocks(a: np.ndarray, b: np.ndarray, min_tokens: int, limit: int = 10) -> list[tuple[int, int, int]]:
+    """Maximal runs of at least ``min_tokens`` equal tokens in both sequences, as
+    ``(start in a, start in b, length)``, longest first, none crossing another (each lies
+    before or after every longer one in both texts), as difflib's matching blocks would be
+    (written here with NumPy: difflib compares token by token in Python, and finding the
+    passages of a Score's matches cost a tenth of the call). Runs of ``min_tokens`` tokens
+    found in both are chained along each diagonal into maximal runs; at most ``limit``
+    blocks are returned."""
+    if len(a) < min_tokens or len(b) < min_tokens:
+        return []
+    in_a, in_b = _run_hashes(a, min_tokens), _run_hashes(b, min_tokens)
+    order = np.argsort(in_b, kind="stable")
+    sorted_b = in_b[order]
+    low = np.searchsorted(sorted_b, in_a, side="left")
+    counts = np.searchsorted(sorted_b, in_a, side="right") - low
+    total = int(counts.sum())
+    if total == 0:
+        return []
+    if total > MAX_RUN_PAIRS:
+        return _difflib_blocks(a, b, min_tokens)[:limit]
+    i = np.repeat(np.arange(len(in_a)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    j = order[np.repeat(low, counts) + np.arange(total) - first]
+    diagonal = j - i
+    by_diagonal = np.lexsort((i, diagonal))
+    i, diagonal = i[by_diagonal], diagonal[by_diagonal]
+    starts = np.ones(len(i), dtype=bool)
+    starts[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
+    lengths = np.diff(np.append(np.flatnonzero(starts), len(i))) + min_tokens - 1
+    a_starts = i[starts]
+    b_starts = a_starts + diagonal[starts]
+    # Longest first; a run crossing a kept one keeps the parts of it that lie wholly before
+    # or after (difflib finds those in the regions left and right of the kept block).
+    queue = list(zip((-lengths).tolist(), a_starts.tolist(), b_starts.tolist()))
+    heapq.heapify(queue)
+    kept: list[tuple[int, int, int]] = []
+    while queue and len(kept) < limit:
+        negative_length, a_start, b_start = heapq.heappop(queue)
+        pieces = _uncrossed(a_start, b_start, -negative_length, kept)
+        if pieces == [(0, -negative_length)]:
+            kept.append((a_start, b_start, -negative_length))
+            continue
+        for begin, end in pieces:
+            if end - begin >= min_tokens:
+                heapq.heappush(queue, (begin - end, a_start + begin, b_start + begin))
+    return kept
+
+
+def _uncrossed(a_start: int, b_start: int, length: int, kept: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """The offsets ``[begin, end)`` of a run that lie wholly before or wholly after every
+    kept block, in both sequences."""
+    pieces = [(0, length)]
+    for x, y, n in kept:
+        before = max(0, min(x - a_start, y - b_start, length))  # offsets below this end before the block
+        after = min(length, max(x + n - a_start, y + n - b_start, 0))  # offsets from this start after it
+        pieces = [
+            (begin, end)
+            for low, high in pieces
+            for begin, end in ((low, min(high, before)), (max(low, after), high))
+            if begin < end
+        ]
+    return pieces
+
+
+def _difflib_blocks(a: np.ndarray, b: np.ndarray, min_tokens: int) -> list[tuple[int, int, int]]:
+    matcher = SequenceMatcher(None, a.tolist(), b.tolist(), autojunk=False)
+    blocks = [(m.a, m.b, m.size) for m in matcher.get_matching_blocks() if m.size >= min_tokens]
+    return sorted(blocks, key=lambda m: (-m[2], m[0], m[1]))
+
+
 def shared_passages(
     a: Features,
     b: Features,
@@ -238,22 +323,20 @@ def shared_passages(
     """The longest runs of identical tokens in both texts, longest first (the evidence an
     editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying.
     ``a_spans`` are ``token_spans(a.text)`` when the caller compares ``a`` with many texts.
-    Tokens are compared by their 64-bit hashes, which the features already hold: the texts
-    need not be tokenised again, only their spans found once a passage is."""
-    matcher = SequenceMatcher(None, a.token_hashes.tolist(), b.token_hashes.tolist(), autojunk=False)
-    blocks = [m for m in matcher.get_matching_blocks() if m.size >= min_tokens]
+    Tokens are compared by the hashes the features already hold (:func:`matching_blocks`):
+    the texts need not be tokenised again, only their spans found once a passage is."""
+    blocks = matching_blocks(a.token_hashes, b.token_hashes, min_tokens, limit)
     if not blocks:
         return []
-    blocks.sort(key=lambda m: m.size, reverse=True)
     a_spans = token_spans(a.text) if a_spans is None else a_spans
     b_spans = token_spans(b.text)
     return [
         Passage(
-            a_start=a_spans[m.a][0],
-            a_end=a_spans[m.a + m.size - 1][1],
-            b_start=b_spans[m.b][0],
-            b_end=b_spans[m.b + m.size - 1][1],
-            tokens=m.size,
+            a_start=a_spans[a_start][0],
+            a_end=a_spans[a_start + size - 1][1],
+            b_start=b_spans[b_start][0],
+            b_end=b_spans[b_start + size - 1][1],
+            tokens=size,
         )
-        for m in blocks[:limit]
+        for a_start, b_start, size in blocks
     ]

@@ -153,3 +153,44 @@ def test_shared_passages_spans_with_repeated_cjk_bigrams():
     passages = shared_passages(a, b, min_tokens=4)
     assert passages
     _assert_spans_match(a, b, passages)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), max_size=60),
+    st.lists(st.integers(0, 6), max_size=60),
+    st.integers(0, 40),
+    st.integers(2, 7),
+)
+def test_matching_blocks_are_difflibs(a, b, copied, min_tokens):
+    """The NumPy run finder gives difflib's matching blocks (at least ``min_tokens`` long,
+    longest first), ties and repeated runs included: small alphabets make many of both."""
+    from difflib import SequenceMatcher
+
+    import numpy as np
+
+    from dedup.evidence import matching_blocks
+
+    b = b[: len(b) // 2] + a[copied : copied + 15] + b[len(b) // 2 :]  # a shared passage, most of the time
+    blocks = [m for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m.size >= min_tokens]
+    blocks.sort(key=lambda m: m.size, reverse=True)
+    expected = [(m.a, m.b, m.size) for m in blocks[:10]]
+    assert matching_blocks(np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32), min_tokens) == expected
+
+
+def test_a_text_repeating_itself_falls_back_to_difflib(monkeypatch):
+    """Hundreds of repeats of one line make too many pairs of equal runs to chain: difflib
+    answers instead, with the same blocks."""
+    import numpy as np
+
+    import dedup.evidence
+    from dedup.evidence import matching_blocks
+
+    a = np.array([1, 2, 3, 4, 5, 6, 7] * 30 + [9, 9, 9, 9, 9, 9, 8], dtype=np.uint32)
+    b = np.array([0] + [1, 2, 3, 4, 5, 6, 7] * 20 + [9, 9, 9, 9, 9, 9, 8], dtype=np.uint32)
+    chained = matching_blocks(a, b, 6)
+    monkeypatch.setattr(dedup.evidence, "MAX_RUN_PAIRS", 0)
+    assert matching_blocks(a, b, 6) == chained and chained[0][2] >= 140
