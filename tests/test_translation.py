@@ -268,3 +268,39 @@ def test_a_lead_is_embedded_once_while_scored_articles_come_and_go():
         unindexed = Document(id=f"en-new-{k}", text="navy " + RENDERINGS_EN[k], language="en")
         assert [m.id for m in engine.links_for(unindexed)] == ["ru-original"]
     assert sum("Путин" in lead for lead in embedder.seen) == 1
+
+
+def test_a_restarted_service_does_not_embed_its_leads_again(tmp_path):
+    """The service keeps lead embeddings in its store: after a restart, scoring a translation
+    needs no embedding at all (the query's lead was kept too)."""
+    from dedup.service import LineageIndex
+    from dedup.store import SQLiteStore
+
+    query = Document(id="en-new", text="navy " + RENDERINGS_EN[1], language="en")
+    first = _Recording()
+    index = LineageIndex(SQLiteStore(tmp_path), config=EngineConfig(embedder=first, detect_languages=False))
+    for doc in _documents()[:1] + _documents()[-1:]:
+        index.index(doc)
+    assert [m.id for m in index.score(query).matches] == ["ru-original"]
+    assert first.seen
+    index.close()
+    again = _Recording()
+    restarted = LineageIndex(SQLiteStore(tmp_path), config=EngineConfig(embedder=again, detect_languages=False))
+    assert [m.id for m in restarted.score(query).matches] == ["ru-original"]
+    assert again.seen == []
+    restarted.close()
+
+
+def test_cached_vectors_are_kept_apart_by_model():
+    from dedup.embedding import CachingEmbedder
+
+    class Other(_StoryEmbedder):
+        name = "another model"
+
+        def embed(self, texts):
+            return -super().embed(texts)
+
+    shared: dict = {}
+    one = CachingEmbedder(_StoryEmbedder(), cache=shared).embed(["navy lead"])
+    other = CachingEmbedder(Other(), cache=shared).embed(["navy lead"])
+    assert np.allclose(one, -other) and len(shared) == 2
