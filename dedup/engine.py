@@ -560,13 +560,15 @@ class Engine:
             found[ids[j]] = (cosine, max(forward, backward))
         return found
 
-    def _version(self, a: IndexedDocument, other_id: str) -> bool:
+    def _version(self, a: IndexedDocument, other_id: str, cosine: float | None = None) -> bool:
         """Whether the lineage engine links ``a`` with the indexed document ``other_id`` on
-        their lexical evidence (a republication, an update, another rendering of one text)."""
+        their lexical evidence (a republication, an update, another rendering of one text);
+        ``cosine``, when given, is their TF-IDF cosine, already computed."""
         b = self.documents[other_id]
         if other_id == a.document.id or not self._same_language(a.language, b.language):
             return False
-        cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
+        if cosine is None:
+            cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
         if not worth_measuring(cosine, True, self.config.policy):
             return False
         shingles = int(intersection_sizes(a.features.shingles, [b.features.shingles])[0])
@@ -732,22 +734,40 @@ class _Versions:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._known: dict[tuple[str, str], bool] = {}
+        self._cosines: dict[tuple[str, str], float] = {}  # screened, still to decide
 
     def linked(self, of: IndexedDocument, other_id: str) -> bool:
         """Whether ``other_id`` is a version of ``of``."""
         key = (of.document.id, other_id)
         if key not in self._known:
-            self._known[key] = self._known[(other_id, of.document.id)] = self.engine._version(of, other_id)
+            cosine = self._cosines.pop(key, None)
+            self._known[key] = self._known[(other_id, of.document.id)] = self.engine._version(of, other_id, cosine)
         return self._known[key]
 
     def rank(self, of: IndexedDocument, similarities: np.ndarray, ids: Sequence[str], rivals: np.ndarray) -> int:
         """How many of ``rivals`` (rows nearer than ``of``, by ``similarities``) are not
         versions of ``of``. The nearest are looked at first; once :data:`MAX_LEAD_RANK` others
         are found (the model reads every rank from there on as "far") the rest count unseen."""
-        order = sorted(rivals.tolist(), key=lambda row: (-similarities[row], ids[row]))
+        order = rivals[np.argsort(-similarities[rivals], kind="stable")].tolist()  # equal ones by row
+        self._screen(of, [ids[row] for row in order[: 2 * MAX_LEAD_RANK]])
         count = 0
         for position, row in enumerate(order):
             if count >= MAX_LEAD_RANK:
                 return count + len(order) - position
             count += not self.linked(of, ids[row])
         return count
+
+    def _screen(self, of: IndexedDocument, other_ids: list[str]) -> None:
+        """Settle at once, by one cosine computation, the rivals whose TF-IDF cosine with
+        ``of`` is below the screen (:func:`dedup.relate.worth_measuring`): not versions. The
+        same cosines :meth:`Engine._version` would compute one by one."""
+        unknown = [other for other in other_ids if (of.document.id, other) not in self._known]
+        if len(unknown) < 2:
+            return
+        documents = self.engine.documents
+        cosines = self.engine.tfidf.cosines(of.counts, [documents[other].counts for other in unknown])
+        for other, cosine in zip(unknown, cosines.tolist()):
+            if not worth_measuring(cosine, True, self.engine.config.policy):
+                self._known[(of.document.id, other)] = self._known[(other, of.document.id)] = False
+            else:
+                self._cosines[(of.document.id, other)] = cosine
