@@ -309,7 +309,6 @@ class Engine:
             for doc_id, indexed in self.documents.items():
                 self._anchors.add(doc_id, indexed.features, indexed.language)
             for k, (doc_id, indexed) in enumerate(self.documents.items()):
-                self._partner_counts[doc_id] = 0
                 self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), 0)
                 if (k + 1) % 1000 == 0 or k + 1 == len(self.documents):
                     progress("translation partners", k + 1, len(self.documents))
@@ -326,15 +325,12 @@ class Engine:
         """Record that ``doc_id`` has ``partners`` (``change`` 0: counted from scratch, for
         each of them once; +1: it arrived; -1: it leaves), and keep the documents with a
         partner, and only those, embedded or waiting to be."""
-        if change == 0:
-            self._partner_counts[doc_id] = len(partners)
-            self._entered(doc_id)
-            return
-        self._partner_counts[doc_id] = len(partners) if change > 0 else 0
-        for other in [doc_id, *partners]:
-            if other != doc_id:
+        self._partner_counts[doc_id] = len(partners) if change >= 0 else 0
+        self._entered(doc_id)
+        if change:
+            for other in partners:
                 self._partner_counts[other] += change
-            self._entered(other)
+                self._entered(other)
 
     def _entered(self, doc_id: str) -> None:
         """Queue ``doc_id``'s lead for embedding if it has a partner (or bring back the vector
@@ -504,11 +500,11 @@ class Engine:
         self._anchor_index()
         if indexed is not None:
             return self._nearest_translations(doc, language, indexed, indexed) if self._partner_counts[doc.id] else {}
-        query = IndexedDocument(doc, features, counts if counts is not None else self.counts_of(features), -1, language)
         # Not indexed: compared as if it were, when its partners would have a partner too.
         partners = self.translation_partners(features, language, exclude=doc.id)
         if not partners:
             return {}
+        query = IndexedDocument(doc, features, counts if counts is not None else self.counts_of(features), -1, language)
         assert self.vectors is not None
         joining = [self.documents[p] for p in partners if not self._partner_counts[p]]
         vectors = {d.document.id: self._dormant.pop(d.document.id) for d in joining if d.document.id in self._dormant}
