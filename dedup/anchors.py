@@ -47,6 +47,7 @@ class AnchorIndex:
     def __init__(self, threshold: float) -> None:
         #: The translation probability a pair must be able to reach to be partners.
         self.threshold = threshold
+        self._weigh_all = _sharing_nothing_can_link(threshold)
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
@@ -129,8 +130,12 @@ class AnchorIndex:
         shared_numbers = self._shared(numbers, self._postings[0])
         shared_stems = self._shared(stems, self._postings[1])
         # A pair sharing neither a figure nor a name cannot be a translation (see the module
-        # docstring): only the rows that share one are weighed.
-        rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
+        # docstring): only the rows that share one are weighed, unless the model's weights
+        # would let such a pair through.
+        if self._weigh_all if threshold == self.threshold else _sharing_nothing_can_link(threshold):
+            rows = np.arange(len(self._ids))
+        else:
+            rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
         if exclude is not None and exclude in self._row:
             rows = rows[rows != self._row[exclude]]
         code = self._code_of.get(language, -1)
@@ -144,6 +149,16 @@ class AnchorIndex:
             )
         )
         return [self._ids[row] for row in rows[ceiling >= threshold].tolist()]
+
+
+def _sharing_nothing_can_link(threshold: float) -> bool:
+    """Whether a pair sharing no figure and no name can reach ``threshold`` under the
+    translation model: its best case over the inputs still free (whether each side has
+    figures and names, and the sentence ratio; the ceiling is linear in each)."""
+    corners = np.array([(n, m, r) for n in (0.0, 1.0) for m in (0.0, 1.0) for r in (0.0, 1.0)])
+    zero = np.zeros(len(corners))
+    best = translation_probability_ceiling(zero, zero, corners[:, 0], zero, corners[:, 1], corners[:, 2])
+    return bool(best.max() >= threshold)
 
 
 def pair_anchor_inputs(

@@ -64,9 +64,7 @@ def _brute_partners(
     return sorted(
         doc_id
         for doc_id, (features, other_language) in documents.items()
-        if other_language != language
-        and (query.numbers & features.numbers or {n[:4] for n in query.names} & {n[:4] for n in features.names})
-        and _ceiling(query, features) >= threshold
+        if other_language != language and _ceiling(query, features) >= threshold
     )
 
 
@@ -101,3 +99,18 @@ def test_a_document_is_not_its_own_partner_and_one_language_has_none():
     assert index.partners(en, "fr") == ["ru", "en"]  # a French query: both are in another language
     index.remove("ru")
     assert index.partners(en, "en", exclude="en") == [] and "ru" not in index
+
+
+def test_pairs_sharing_nothing_are_weighed_when_the_weights_would_let_them_through(monkeypatch):
+    """The shortcut (only documents sharing a figure or a name are weighed) holds for the
+    fitted weights; with weights under which sentences alone could link, every document in
+    another language is weighed."""
+    import dedup.relate
+    from dedup.anchors import _sharing_nothing_can_link
+
+    assert not _sharing_nothing_can_link(0.97)
+    monkeypatch.setitem(dedup.relate.TRANSLATION_WEIGHTS, "sentence_ratio", 20.0)
+    assert _sharing_nothing_can_link(0.97)
+    index = AnchorIndex(threshold=0.97)
+    index.add("fr", _features(frozenset({"10", "11"}), frozenset(), 8), "fr")
+    assert index.partners(_features(frozenset({"20", "21"}), frozenset(), 8), "en") == ["fr"]
