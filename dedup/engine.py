@@ -128,6 +128,7 @@ class Engine:
         #: built when the translation channel first runs.
         self._anchors: AnchorIndex | None = None
         self._partner_counts: dict[str, int] = {}
+        self._last_partners: tuple[str, list[str]] | None = None  # of the last document stored
         #: Lead vectors of documents that lost their last partner: kept aside, so a document
         #: that finds one again (a scored article comes and goes) is not embedded again.
         self._dormant: dict[str, np.ndarray] = {}
@@ -179,7 +180,10 @@ class Engine:
         self.documents[doc.id] = indexed
         if self._anchors is not None:
             self._anchors.add(doc.id, features, language)
-            self._count_partners(doc.id, self.translation_partners(features, language, doc.id), +1)
+            partners = self.translation_partners(features, language, doc.id)
+            self._count_partners(doc.id, partners, +1)
+            # Still its partners if it is removed next (a scored document is staged, then removed).
+            self._last_partners = (doc.id, partners)
         return indexed
 
     def _sketch_into_index(self, indexed: IndexedDocument) -> None:
@@ -248,7 +252,12 @@ class Engine:
         self.tfidf.remove(indexed.counts)
         self.candidates.remove(doc_id)
         if self._anchors is not None:
-            self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), -1)
+            last, self._last_partners = self._last_partners, None
+            if last is not None and last[0] == doc_id:
+                partners = last[1]
+            else:
+                partners = self.translation_partners(indexed.features, indexed.language, doc_id)
+            self._count_partners(doc_id, partners, -1)
             self._anchors.remove(doc_id)
             del self._partner_counts[doc_id]
             self._dormant.pop(doc_id, None)

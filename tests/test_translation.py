@@ -212,6 +212,13 @@ def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds():
             fresh.add(doc)
     assert engine.translation_pairs() == fresh.translation_pairs()
     assert sorted(engine.vectors.ids) == sorted(fresh.vectors.ids)
+    for doc in documents[5:15]:  # staged and removed at once, as the service scores
+        engine.stage(Document(id=f"probe-{doc.id}", text=doc.text, language=doc.language))
+        engine.remove(f"probe-{doc.id}")
+    recounted = {
+        doc_id: len(engine.translation_partners(d.features, d.language, doc_id)) for doc_id, d in engine.documents.items()
+    }
+    assert engine._partner_counts == recounted
     assert not any(doc_id in engine.vectors for doc_id in ("d3", "d6", "d9"))  # no figure, no partner
 
 
