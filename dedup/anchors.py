@@ -52,7 +52,6 @@ class AnchorIndex:
         self._row: dict[str, int] = {}
         self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
         self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
-        self._languages: list[str] = []
         self._size = np.zeros((16, 3), dtype=np.int32)  # figures, name stems, sentences
         self._codes = np.zeros(16, dtype=np.int32)
         self._code_of: dict[str, int] = {}
@@ -80,7 +79,6 @@ class AnchorIndex:
         self._ids.append(doc_id)
         self._row[doc_id] = row
         self._anchors.append(anchors)
-        self._languages.append(language)
 
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id`` (unknown ids are ignored)."""
@@ -102,15 +100,10 @@ class AnchorIndex:
                     rows[rows.index(last)] = row
             self._size[row] = self._size[last]
             self._codes[row] = self._codes[last]
-            self._ids[row], self._anchors[row], self._languages[row] = moved, self._anchors[last], self._languages[last]
+            self._ids[row], self._anchors[row] = moved, self._anchors[last]
             self._row[moved] = row
         self._ids.pop()
         self._anchors.pop()
-        self._languages.pop()
-
-    def language_of(self, doc_id: str) -> str:
-        """The language ``doc_id`` was indexed with."""
-        return self._languages[self._row[doc_id]]
 
     def _shared(self, keys: frozenset[str], postings: dict[str, list[int]]) -> np.ndarray:
         """How many of ``keys`` each live row holds."""

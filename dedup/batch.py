@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from .document import Document
 from .engine import Engine, EngineConfig, Progress, _no_progress
@@ -98,12 +98,12 @@ class _ParallelEngine(Engine):
         return _in_workers(_evidence_chunk, len(pairs), self.workers, shared, self.progress, "evidence")
 
 
-    def ensure_vectors(self, progress: Progress = _no_progress, among: Iterable[str] | None = None) -> None:
+    def ensure_vectors(self, progress: Progress = _no_progress) -> None:
         """:meth:`Engine.ensure_vectors`, the leads embedded by workers (each loads its own
         model: the embedding model is the costliest step of a multilingual batch)."""
-        missing = self.unembedded(among)
+        missing = self.unembedded()
         if self.workers < 2 or len(missing) < PARALLEL_MIN_ITEMS:
-            return super().ensure_vectors(progress, [d.document.id for d in missing])
+            return super().ensure_vectors(progress)
         texts = [d.document.text for d in missing]
         shared = {"engine": self, "texts": texts}
         self.set_vectors(missing, _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed"))

@@ -286,13 +286,10 @@ class Engine:
         leads = [lead(t, self.config.lead_words) for t in texts]
         return np.vstack([self.config.embedder.embed(leads[k : k + 64]) for k in range(0, len(leads), 64)])
 
-    def unembedded(self, among: Iterable[str] | None = None) -> list[IndexedDocument]:
-        """Indexed documents (of ``among``, default all) whose lead has no vector yet, in
-        the order they were indexed."""
-        if among is None:
-            return [self.documents[doc_id] for doc_id in self._unembedded]
-        wanted = set(among)
-        return [self.documents[doc_id] for doc_id in self._unembedded if doc_id in wanted]
+    def unembedded(self) -> list[IndexedDocument]:
+        """Indexed documents with a translation partner whose lead has no vector yet, in the
+        order they were queued."""
+        return [self.documents[doc_id] for doc_id in self._unembedded]
 
     def set_vectors(self, documents: Sequence[IndexedDocument], vectors: Iterable[np.ndarray]) -> None:
         """Keep the lead vector of each of ``documents``."""
@@ -301,10 +298,10 @@ class Engine:
             self.vectors.add(indexed.document.id, vector, indexed.language)
             self._unembedded.pop(indexed.document.id, None)
 
-    def ensure_vectors(self, progress: Progress = _no_progress, among: Iterable[str] | None = None) -> None:
-        """Embed the lead of every indexed document (of ``among``, default all) that has no
+    def ensure_vectors(self, progress: Progress = _no_progress) -> None:
+        """Embed the lead of every indexed document with a translation partner that has no
         vector yet."""
-        missing = self.unembedded(among)
+        missing = self.unembedded()
         for start in range(0, len(missing), 256):
             chunk = missing[start : start + 256]
             self.set_vectors(chunk, self._embed([d.document.text for d in chunk]))
