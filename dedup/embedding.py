@@ -151,14 +151,16 @@ class CachingEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [xxhash.xxh3_64_intdigest((self._model + t).encode("utf-8")) for t in texts]
-        missing = [k for k, key in enumerate(keys) if key not in self._cache]
+        # One lookup per lead (a store-backed cache answers each with a query).
+        vectors = [self._cache.get(key) for key in keys]
+        missing = [k for k, vector in enumerate(vectors) if vector is None]
         if missing:
             fresh = self.inner.embed([texts[k] for k in missing])
             for k, vector in zip(missing, fresh):
-                self._cache[keys[k]] = vector
+                self._cache[keys[k]] = vectors[k] = vector
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([self._cache[key] for key in keys]).astype(np.float32)
+        return np.vstack(vectors).astype(np.float32)
 
     def save(self, path: str | None = None) -> None:
         """Write the cache to ``path`` (default: the path it was loaded from)."""
