@@ -22,6 +22,10 @@ class DocumentError(ValueError):
         self.field = field_name
         self.reason = message
 
+    def __reduce__(self) -> tuple:
+        # Raised in an index process, re-raised in the gRPC process: pickled with its fields.
+        return (type(self), (self.field, self.reason))
+
 
 @dataclass(frozen=True)
 class Document:

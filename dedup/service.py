@@ -86,6 +86,10 @@ class NotFoundError(LookupError):
         self.field = field_name
         self.reason = message
 
+    def __reduce__(self) -> tuple:
+        # Raised in an index process, re-raised in the gRPC process: pickled with its fields.
+        return (type(self), (self.field, self.reason))
+
 
 class DeadlineExpired(RuntimeError):
     """The caller stopped waiting before the work started; nothing was changed."""

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import errno
 import logging
-import multiprocessing
 import os
-import queue
 import signal
-import socket
 import sys
 import threading
-import time
 from concurrent import futures
 from pathlib import Path
 from typing import TextIO
@@ -24,10 +20,11 @@ from grpc_reflection.v1alpha import reflection
 from dedup.document import DEFAULT_MAX_TEXT_BYTES
 from dedup.engine import EngineConfig
 from dedup.service import LineageIndex, check_text_limit
-from dedup.store import SQLiteStore, Store, open_store
+from dedup.store import Store, open_store
 
 from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+from .pool import IndexProcessError, PooledIndex
 from .servicer import SyndicationServicer
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "SERVICE_NAME", "SyndicationServer", "create_server", "serve"]
@@ -49,7 +46,7 @@ class SyndicationServer:
     :meth:`stop` is graceful: health answers NOT_SERVING at once, new calls are refused,
     in-flight calls get ``grace`` seconds to finish, then the store is closed."""
 
-    def __init__(self, server: grpc.Server, index: LineageIndex, health_servicer: health.HealthServicer) -> None:
+    def __init__(self, server: grpc.Server, index: LineageIndex | PooledIndex, health_servicer: health.HealthServicer) -> None:
         self.grpc_server = server
         self.index = index
         self.health = health_servicer
@@ -90,6 +87,7 @@ def create_server(
     max_workers: int = 8,
     shared: bool = False,
     config: EngineConfig | None = None,
+    index: LineageIndex | PooledIndex | None = None,
 ) -> tuple[SyndicationServer, int]:
     """Build a server bound to ``address`` (``host:0`` picks a free port) over the index in
     ``data_dir`` (SQLite; in memory when ``None``, or the given ``store``); return it unstarted
@@ -97,14 +95,17 @@ def create_server(
 
     ``shared``: one of several processes serving one port (``SO_REUSEPORT``) and one store;
     each sees the others' writes (:class:`dedup.service.LineageIndex` ``shared``). ``config``:
-    the engine's configuration (the measured defaults when ``None``)."""
+    the engine's configuration (the measured defaults when ``None``). ``index``: serve this
+    index instead (a :class:`server.pool.PooledIndex`, not yet opened); ``data_dir``,
+    ``store``, ``shared`` and ``config`` are then not used."""
     check_text_limit(max_text_bytes)  # before anything is opened
-    index = LineageIndex(
-        store if store is not None else open_store(data_dir),
-        config=config if config is not None else EngineConfig(),
-        max_text_bytes=max_text_bytes,
-        shared=shared,
-    )
+    if index is None:
+        index = LineageIndex(
+            store if store is not None else open_store(data_dir),
+            config=config if config is not None else EngineConfig(),
+            max_text_bytes=max_text_bytes,
+            shared=shared,
+        )
     options = [
         ("grpc.max_receive_message_length", max_text_bytes + MESSAGE_OVERHEAD_BYTES),
         # Alone, never share a port with a forgotten server by accident; shared, share it.
@@ -168,12 +169,13 @@ def serve(
 
     Prints one line, ``dedup: serving dedup.v1.Syndication on HOST:PORT ...``, once it accepts
     calls (with ``--port 0``, that line is how a caller learns the port). With ``workers`` > 1,
-    that many processes serve the port together (scoring is CPU-bound Python)."""
+    that many index processes answer the calls this process receives, each call going to
+    whichever is free (scoring is CPU-bound Python; see :mod:`server.pool`)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     check_text_limit(max_text_bytes)
     if workers > 1:
-        return _serve_processes(
+        return _serve_pooled(
             data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, config=config, out=out
         )
     server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes, config=config)
@@ -184,51 +186,7 @@ def serve(
     return 0
 
 
-def _reserve_port(host: str, port: int) -> socket.socket:
-    """A bound (not listening) SO_REUSEPORT socket holding the port the workers will share."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as err:
-        sock.close()
-        raise OSError(err.errno, err.strerror, f"{host}:{port}") from err
-    return sock
-
-
-def _worker(
-    data_dir: str,
-    address: str,
-    grace: float,
-    max_text_bytes: int,
-    config: EngineConfig | None,
-    parent: int,
-    ready: object,
-) -> None:
-    """One serving process of :func:`_serve_processes` (the target of a spawned process)."""
-    server, _ = create_server(address, data_dir, max_text_bytes=max_text_bytes, shared=True, config=config)
-    server.start()
-    ready.put(os.getpid())  # type: ignore[attr-defined]
-    _run_until_signalled(server, grace, parent=parent)
-
-
-def _all_ready(processes: list, ready: object) -> bool:
-    """Wait until every worker reports it is serving; False as soon as one has died (or after
-    :data:`DEFAULT_START_TIMEOUT_SECONDS`)."""
-    deadline = time.monotonic() + DEFAULT_START_TIMEOUT_SECONDS
-    started = 0
-    while started < len(processes) and time.monotonic() < deadline:
-        try:
-            ready.get(timeout=0.5)  # type: ignore[attr-defined]
-            started += 1
-        except queue.Empty:
-            if any(p.exitcode is not None for p in processes):
-                return False
-    return started == len(processes)
-
-
-def _serve_processes(
+def _serve_pooled(
     data_dir: str | Path,
     host: str,
     port: int,
@@ -239,34 +197,23 @@ def _serve_processes(
     config: EngineConfig | None,
     out: TextIO,
 ) -> int:
-    """Spawn ``workers`` processes serving one port over one store; forward SIGTERM/SIGINT to
-    them and wait until they have all stopped."""
-    SQLiteStore(data_dir).close()  # create the schema once, before the workers race for it
-    reservation = _reserve_port(host, port)
-    bound = reservation.getsockname()[1]
-    context = multiprocessing.get_context("spawn")  # no fork: grpc must not be forked
-    ready = context.Queue()
-    args = (str(data_dir), f"{host}:{bound}", grace, max_text_bytes, config, os.getpid(), ready)
-    processes = [context.Process(target=_worker, args=args, name=f"dedup-worker-{k}") for k in range(workers)]
-    for process in processes:
-        process.start()
-
-    def forward(signum: int, frame: object) -> None:
-        for process in processes:
-            if process.is_alive() and process.pid is not None:
-                os.kill(process.pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    if not _all_ready(processes, ready):
-        forward(signal.SIGTERM, None)
-        for process in processes:
-            process.join(DEFAULT_GRACE_SECONDS)
-        reservation.close()
-        print("dedup: error: the workers did not start (see their errors above)", file=sys.stderr)
+    """Serve with ``workers`` index processes behind this one (:class:`server.pool.PooledIndex`):
+    bind first (a taken port fails at once), then start them, then accept calls."""
+    pool = PooledIndex(data_dir, processes=workers, config=config, max_text_bytes=max_text_bytes)
+    server, bound = create_server(
+        f"{host}:{port}", index=pool, max_text_bytes=max_text_bytes, max_workers=max(8, 4 * workers)
+    )
+    try:
+        pool.open(DEFAULT_START_TIMEOUT_SECONDS)
+    except (IndexProcessError, OSError) as err:  # a process that failed has printed why
+        pool.close()
+        print(f"dedup: error: the index processes did not start ({type(err).__name__}: {err})", file=sys.stderr)
         return 1
-    _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} with {workers} processes (data in {data_dir})", out)
-    for process in processes:
-        process.join()
-    reservation.close()
-    return 0 if all(p.exitcode == 0 for p in processes) else 1
+    server.start()
+    _announce(
+        f"dedup: serving {SERVICE_NAME} on {host}:{bound} with {workers} index processes "
+        f"(data in {data_dir}, {len(pool)} documents)",
+        out,
+    )
+    _run_until_signalled(server, grace)
+    return 0

@@ -7,6 +7,7 @@ core exception                         status               details
                                                             one field violation
 :class:`dedup.service.NotFoundError`   NOT_FOUND            ``google.rpc.ResourceInfo``
 :class:`dedup.service.DeadlineExpired` DEADLINE_EXCEEDED    none
+:class:`server.pool.IndexProcessError` UNAVAILABLE          none (an index process died)
 =====================================  ===================  ==============================
 
 Oversize messages never reach the servicer: grpc answers RESOURCE_EXHAUSTED itself
@@ -27,6 +28,8 @@ from grpc_status import rpc_status
 
 from dedup.document import DocumentError
 from dedup.service import DeadlineExpired, NotFoundError
+
+from .pool import IndexProcessError
 
 __all__ = ["abort_with", "bad_request_status", "not_found_status", "translating_errors"]
 
@@ -68,6 +71,9 @@ def abort_with(context: grpc.ServicerContext, err: Exception) -> NoReturn:
         context.abort_with_status(not_found_status(err.field, err.reason))
     elif isinstance(err, DeadlineExpired):
         context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, str(err))
+    elif isinstance(err, IndexProcessError):
+        log.error("%s", err)
+        context.abort(grpc.StatusCode.UNAVAILABLE, str(err))
     raise err
 
 
@@ -79,7 +85,7 @@ def translating_errors(method: F) -> F:
     def wrapper(self, request, context):  # type: ignore[no-untyped-def]
         try:
             return method(self, request, context)
-        except (DocumentError, NotFoundError, DeadlineExpired) as err:
+        except (DocumentError, NotFoundError, DeadlineExpired, IndexProcessError) as err:
             abort_with(context, err)
 
     return wrapper  # type: ignore[return-value]

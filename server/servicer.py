@@ -3,7 +3,7 @@ answer. No decisions are made here; errors are mapped by :mod:`server.errors`.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import grpc
 
@@ -14,21 +14,18 @@ from . import convert
 from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
 from .errors import translating_errors
+from .pool import Deadline, PooledIndex
 
 __all__ = ["SyndicationServicer"]
 
 
-def still_wanted(context: grpc.ServicerContext) -> Callable[[], bool]:
-    """A check the core calls before starting work: is the caller still waiting?"""
-
-    def check() -> bool:
-        remaining = context.time_remaining()
-        return context.is_active() and (remaining is None or remaining > 0)
-
-    return check
+def still_wanted(context: grpc.ServicerContext) -> Deadline:
+    """A check the core calls before starting work: is the caller still waiting? (It also
+    tells an index process of :class:`server.pool.PooledIndex` the call's deadline.)"""
+    return Deadline(context.is_active, context.time_remaining)
 
 
-def _document(request: pb.IndexRequest | pb.ScoreRequest | pb.IndexStreamRequest, index: LineageIndex) -> Document:
+def _document(request: pb.IndexRequest | pb.ScoreRequest | pb.IndexStreamRequest, index: LineageIndex | PooledIndex) -> Document:
     """The request's document, converted and checked (errors name ``document.<field>``)."""
     if not request.HasField("document"):
         raise DocumentError("document", "is required")
@@ -41,9 +38,10 @@ def _document(request: pb.IndexRequest | pb.ScoreRequest | pb.IndexStreamRequest
 
 
 class SyndicationServicer(pb_grpc.SyndicationServicer):
-    """Serves one :class:`dedup.service.LineageIndex`."""
+    """Serves one :class:`dedup.service.LineageIndex`, in this process or (``PooledIndex``)
+    in index processes."""
 
-    def __init__(self, index: LineageIndex) -> None:
+    def __init__(self, index: LineageIndex | PooledIndex) -> None:
         self.index = index
 
     @translating_errors

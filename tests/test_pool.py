@@ -1,0 +1,116 @@
+"""Index processes behind the gRPC process (server.pool.PooledIndex), in process: the same
+answers as one LineageIndex, errors that cross the process boundary intact, and a dead index
+process that costs its call, not the service."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from dedup import Document, DocumentError
+from dedup.document import parse_timestamp
+from dedup.engine import EngineConfig
+from dedup.service import DeadlineExpired, LineageIndex, NotFoundError
+from dedup.store import SQLiteStore
+from server.pool import Deadline, IndexProcessError, PooledIndex
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+CONFIG = EngineConfig(embedder=None)
+
+
+def _seeds() -> list[Document]:
+    return [
+        Document(id=path.stem, text=path.read_text(encoding="utf-8"), published_at=parse_timestamp(f"2024-11-29T0{k}:00Z"))
+        for k, path in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]
+
+
+@pytest.fixture
+def pool(tmp_path):
+    pooled = PooledIndex(tmp_path, processes=2, config=CONFIG)
+    pids = pooled.open(timeout=120)
+    assert len(set(pids)) == 2
+    yield pooled
+    pooled.close()
+
+
+def test_pooled_index_answers_as_one_index_does(pool, tmp_path):
+    docs = _seeds()
+    for doc in docs[:-1]:
+        assert pool.index(doc).created
+    assert not pool.index(docs[0]).created  # an upsert, whichever process takes it
+    pooled = pool.score(docs[-1])
+    assert len(pool) == len(docs) - 1
+    tree = pool.lineage(doc_id=docs[0].id)
+    stats = pool.stats()
+    pool.close()
+    alone = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
+    try:
+        assert alone.score(docs[-1]) == pooled
+        assert alone.lineage(doc_id=docs[0].id) == tree
+        assert alone.stats().documents == stats.documents == len(docs) - 1
+    finally:
+        alone.close()
+
+
+def test_every_process_sees_every_acknowledged_write(pool):
+    doc = _seeds()[0]
+    pool.index(doc)
+    for _ in range(6):  # calls alternate between idle processes: each must know the document
+        assert pool.lineage(doc_id=doc.id).lineage_id == doc.id
+    pool.delete(doc.id)
+    for _ in range(6):
+        with pytest.raises(NotFoundError) as err:
+            pool.lineage(doc_id=doc.id)
+        assert err.value.field == "id"
+
+
+def test_errors_keep_their_field_across_processes(pool):
+    with pytest.raises(DocumentError) as bad:
+        pool.score(Document(id="x", text="a text"), top_k=-1)
+    assert bad.value.field == "top_k"
+    with pytest.raises(NotFoundError) as missing:
+        pool.delete("nobody")
+    assert (missing.value.field, missing.value.reason) == ("id", "no document 'nobody'")
+    with pytest.raises(DocumentError) as oversize:  # checked here, never sent
+        PooledIndex("unused", processes=1, max_text_bytes=10).check(Document(id="x", text="more than ten bytes"))
+    assert oversize.value.field == "text"
+
+
+@pytest.mark.parametrize("error", [DocumentError("document.text", "is empty"), NotFoundError("id", "no document 'x'")])
+def test_core_errors_survive_pickling(error):
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), copy.field, copy.reason, str(copy)) == (type(error), error.field, error.reason, str(error))
+
+
+def test_a_call_past_its_deadline_is_not_started(pool):
+    doc = _seeds()[0]
+    with pytest.raises(DeadlineExpired):
+        pool.index(doc, still_wanted=Deadline(lambda: True, lambda: 0.0))
+    with pytest.raises(DeadlineExpired):  # the caller went away
+        pool.index(doc, still_wanted=Deadline(lambda: False, lambda: None))
+    assert len(pool) == 0
+    assert pool.index(doc, still_wanted=Deadline(lambda: True, lambda: 60.0)).created
+
+
+def test_a_dead_index_process_costs_its_call_not_the_service(pool):
+    doc = _seeds()[0]
+    pool.index(doc)
+    victim = pool._children[0]
+    victim.kill()
+    victim.join()
+    failures = 0
+    for _ in range(4):
+        try:
+            assert pool.lineage(doc_id=doc.id).lineage_id == doc.id
+        except IndexProcessError:
+            failures += 1
+    assert failures == 1
+    pool._children[1].kill()
+    pool._children[1].join()
+    with pytest.raises(IndexProcessError):
+        pool.stats()
+    with pytest.raises(IndexProcessError, match="no index process"):
+        pool.stats()
