@@ -5,6 +5,9 @@ process that costs its call, not the service."""
 from __future__ import annotations
 
 import pickle
+import queue
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,26 @@ def test_a_dead_index_process_costs_its_call_not_the_service(pool):
         pool.stats()
     with pytest.raises(IndexProcessError, match="no index process"):
         pool.stats()
+
+
+def test_idle_processes_go_to_calls_in_arrival_order():
+    from server.pool import _ArrivalOrder
+
+    idle = _ArrivalOrder()
+    got: dict[int, str] = {}
+    threads = []
+    for k in range(3):
+        thread = threading.Thread(target=lambda k=k: got.__setitem__(k, idle.get(timeout=30)))
+        thread.start()
+        threads.append(thread)
+        while len(idle._waiting) < k + 1:  # the k-th call is waiting before the next arrives
+            time.sleep(0.001)
+    for item in ("first", "second", "third"):
+        idle.put(item)
+    for thread in threads:
+        thread.join(30)
+    assert got == {0: "first", 1: "second", 2: "third"}
+    idle.put("spare")
+    assert idle.get(timeout=0) == "spare"
+    with pytest.raises(queue.Empty):
+        idle.get(timeout=0.01)
