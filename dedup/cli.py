@@ -145,7 +145,7 @@ def _add_service_verbs(verbs: argparse._SubParsersAction) -> None:
     serve.add_argument("--data", required=True, help="folder of the persistent index (created if missing)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 picks a free one, printed on start)")
-    serve.add_argument("--workers", type=int, default=1, help="processes serving the port together (default 1)")
+    serve.add_argument("--workers", type=int, default=1, help="index processes answering the calls, each call going to an idle one (default 1: the index lives in the gRPC process)")
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight calls get to finish on SIGTERM")
     serve.add_argument("--max-text-bytes", type=int, default=1_000_000, help="largest text accepted, at most the default 1000000")
     serve.set_defaults(handler=_serve)
