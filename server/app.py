@@ -132,9 +132,8 @@ def _announce(line: str, out: TextIO) -> None:
     print(line, file=out, flush=True)
 
 
-def _run_until_signalled(server: SyndicationServer, grace: float, parent: int | None = None) -> None:
-    """Serve until SIGTERM/SIGINT (or, for a worker, until its parent is gone), then stop
-    gracefully."""
+def _run_until_signalled(server: SyndicationServer, grace: float) -> None:
+    """Serve until SIGTERM/SIGINT, then stop gracefully."""
     stopping = threading.Thread(target=server.stop, kwargs={"grace": grace}, name="dedup-shutdown")
 
     def stop(reason: str) -> None:
@@ -147,9 +146,8 @@ def _run_until_signalled(server: SyndicationServer, grace: float, parent: int | 
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while not server.wait_for_termination(timeout=0.5):
-        if parent is not None and os.getppid() != parent:
-            stop("parent gone")
+    while not server.wait_for_termination(timeout=0.5):  # short waits: signal handlers run between them
+        pass
     if stopping.is_alive():
         stopping.join()
 

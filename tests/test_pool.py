@@ -140,3 +140,32 @@ def test_idle_processes_go_to_calls_in_arrival_order():
     assert idle.get(timeout=0) == "spare"
     with pytest.raises(queue.Empty):
         idle.get(timeout=0.01)
+
+
+def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable(tmp_path):
+    import grpc
+
+    from server._proto.dedup.v1 import syndication_pb2 as pb
+    from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
+    from server.app import create_server
+
+    pooled = PooledIndex(tmp_path, processes=1, config=CONFIG)
+    server, port = create_server("127.0.0.1:0", index=pooled)
+    pooled.open(timeout=120)
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.SyndicationStub(channel)
+            doc = _seeds()[0]
+            assert stub.Index(pb.IndexRequest(document=pb.Document(id=doc.id, text=doc.text)), timeout=60).created
+            assert stub.Stats(pb.StatsRequest(), timeout=60).documents == 1
+            with pytest.raises(grpc.RpcError) as missing:
+                stub.Delete(pb.DeleteRequest(id="nobody"), timeout=60)
+            assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+            pooled._children[0].kill()
+            pooled._children[0].join()
+            with pytest.raises(grpc.RpcError) as lost:
+                stub.Stats(pb.StatsRequest(), timeout=60)
+            assert lost.value.code() == grpc.StatusCode.UNAVAILABLE
+    finally:
+        server.stop(grace=None)
