@@ -159,7 +159,8 @@ class PooledIndex:
     """The calls of :class:`dedup.service.LineageIndex`, each run by one of ``processes``
     index processes over the SQLite store in ``data_dir``. :meth:`open` starts them (and
     returns once each has restored the index); :meth:`close` waits for the calls in flight,
-    then stops them. Input is checked here, before a call is handed over.
+    then stops them. :meth:`check` checks input here (the servicer calls it first, so a bad
+    document is never sent); the index process checks every call again, as one process would.
 
     A call goes down the pipe of an idle process and waits for its answer: one pickle each
     way and no helper thread (``concurrent.futures.ProcessPoolExecutor`` cost this process
@@ -273,17 +274,14 @@ class PooledIndex:
         validate_document(doc, max_text_bytes=self.max_text_bytes)
 
     def index(self, doc: Document, *, still_wanted: Callable[[], bool] | None = None) -> IndexResult:
-        self.check(doc)
         return self._call("index", doc, still_wanted=still_wanted)
 
     def add(self, doc: Document, *, still_wanted: Callable[[], bool] | None = None) -> bool:
-        self.check(doc)
         return self._call("add", doc, still_wanted=still_wanted)
 
     def score(
         self, doc: Document, *, top_k: int = 0, index: bool = False, still_wanted: Callable[[], bool] | None = None
     ) -> ScoreResult:
-        self.check(doc)
         return self._call("score", doc, top_k=top_k, index=index, still_wanted=still_wanted)
 
     def delete(self, doc_id: str, *, still_wanted: Callable[[], bool] | None = None) -> None:
