@@ -40,7 +40,7 @@ from .relate import (
     worth_measuring,
 )
 from .shingle import intersection_sizes
-from .tfidf import IncrementalTfidf, pair_cosines
+from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
 from .vectors import VectorIndex
 
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
@@ -83,7 +83,7 @@ class IndexedDocument:
 
     document: Document
     features: Features
-    counts: sp.csr_matrix
+    counts: TermCounts
     order: int
     language: str = ""
 
@@ -145,9 +145,9 @@ class Engine:
             doc.text, source=doc.source, boilerplate=self.boilerplate, config=self._feature_config, title=doc.title
         )
 
-    def counts_of(self, features: Features) -> sp.csr_matrix:
-        """The hashed term counts of one document (a one-row matrix)."""
-        return self.tfidf.counts([features.token_hashes])
+    def counts_of(self, features: Features) -> TermCounts:
+        """The hashed term counts of one document."""
+        return self.tfidf.row_counts([features.token_hashes])[0]
 
     def language_of(self, doc: Document) -> str:
         """The language the pipeline uses for ``doc``: declared, checked against the text."""
@@ -160,7 +160,7 @@ class Engine:
         doc: Document,
         features: Features | None = None,
         language: str | None = None,
-        counts: sp.csr_matrix | None = None,
+        counts: TermCounts | None = None,
     ) -> IndexedDocument:
         """Features and term statistics of ``doc``, without the candidate index (``counts``,
         when given, is :meth:`counts_of` the features, computed in bulk)."""
@@ -425,7 +425,7 @@ class Engine:
                     directed[(k, j)] = versions.rank(self.documents[ids[j]], similarity[row], ids, rivals)
         return {(k, j): max(directed[(k, j)], directed[(j, k)]) for k, j in pairs}
 
-    def links_for(self, doc: Document, features: Features | None = None, counts: sp.csr_matrix | None = None) -> list[Match]:
+    def links_for(self, doc: Document, features: Features | None = None, counts: TermCounts | None = None) -> list[Match]:
         """Indexed documents linked to ``doc`` (indexed or not), strongest first."""
         features = features if features is not None else self.features_of(doc)
         counts = counts if counts is not None else self.counts_of(features)
@@ -498,7 +498,7 @@ class Engine:
         features: Features,
         language: str,
         indexed: IndexedDocument | None,
-        counts: sp.csr_matrix | None = None,
+        counts: TermCounts | None = None,
     ) -> dict[str, tuple[float, int]]:
         """Indexed documents in other languages whose leads embed close to ``doc``'s, with the
         lead cosine and lead rank, computed as :meth:`translation_pairs` does for the batch.
@@ -584,7 +584,7 @@ class Engine:
         """Lexical evidence between two indexed documents (no translation hints), for pairs no
         channel proposed, such as two members of one lineage that are not linked directly."""
         a, b = self.documents[a_id], self.documents[b_id]
-        weighted = self.tfidf.weight(sp.vstack([a.counts, b.counts], format="csr"))
+        weighted = self.tfidf.weight(stack([a.counts, b.counts], self.tfidf.n_features))
         cosine = float(weighted[0].multiply(weighted[1]).sum())
         return measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.language, b.language))
 
@@ -635,7 +635,7 @@ class Engine:
             ids = list(self.documents)
             position = {doc_id: k for k, doc_id in enumerate(ids)}
             rows = [self.documents[i].counts for i in ids]
-            weighted = self.tfidf.weight(sp.vstack(rows, format="csr")) if rows else sp.csr_matrix((0, 1))
+            weighted = self.tfidf.weight(stack(rows, self.tfidf.n_features)) if rows else sp.csr_matrix((0, 1))
             self._weighted = (key, position, weighted)
         return self._weighted[1], self._weighted[2]
 

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from dedup.shingle import hash_tokens
-from dedup.tfidf import IncrementalTfidf, pair_cosines
+from dedup.tfidf import IncrementalTfidf, pair_cosines, stack
 
 CORPUS = [
     ["rebels", "entered", "aleppo", "on", "friday", "after", "a", "two", "day", "offensive"],
@@ -185,9 +185,24 @@ def test_row_counts_are_counts_row_by_row() -> None:
     hashes = [hash_tokens(d) for d in docs]
     for n_features in (2**20, 7, 2):  # a power of two (masked) and not (modulo)
         model = IncrementalTfidf(n_features=n_features)
-        for ours, reference in zip(model.row_counts(hashes), (model.counts([h]) for h in hashes)):
-            assert ours.shape == reference.shape == (1, n_features)
-            assert ours.dtype == reference.dtype and ours.indices.dtype == reference.indices.dtype
+        rows = model.row_counts(hashes)
+        for ours, alone, reference in zip(rows, (model.row_counts([h])[0] for h in hashes), (model.counts([h]) for h in hashes)):
+            assert ours == alone  # the bulk path and the one-document path agree
+            assert ours.data.dtype == reference.dtype and ours.indices.dtype == reference.indices.dtype
             assert ours.indices.tolist() == reference.indices.tolist() and ours.data.tolist() == reference.data.tolist()
-            assert ours.indptr.tolist() == reference.indptr.tolist()
+        stacked, reference = stack(rows, n_features), model.counts(hashes)
+        assert stacked.shape == reference.shape == (len(docs), n_features)
+        assert stacked.indices.dtype == reference.indices.dtype and stacked.dtype == reference.dtype
+        assert (stacked != reference).nnz == 0
+        assert stacked.indptr.tolist() == reference.indptr.tolist()
     assert model.row_counts([]) == []
+
+
+def test_term_counts_pickle_and_compare_by_value() -> None:
+    import pickle
+
+    model = IncrementalTfidf()
+    counts = model.row_counts([hash_tokens(["a", "b", "a"])])[0]
+    assert pickle.loads(pickle.dumps(counts)) == counts
+    assert counts != model.row_counts([hash_tokens(["a", "b"])])[0]
+    assert stack([], model.n_features).shape == (0, model.n_features)
