@@ -197,12 +197,18 @@ def _serve_pooled(
 ) -> int:
     """Serve with ``workers`` index processes behind this one (:class:`server.pool.PooledIndex`):
     bind first (a taken port fails at once), then start them, then accept calls."""
-    pool = PooledIndex(data_dir, processes=workers, config=config, max_text_bytes=max_text_bytes)
+    pool = PooledIndex(
+        data_dir,
+        processes=workers,
+        config=config,
+        max_text_bytes=max_text_bytes,
+        start_timeout=DEFAULT_START_TIMEOUT_SECONDS,
+    )
     server, bound = create_server(
         f"{host}:{port}", index=pool, max_text_bytes=max_text_bytes, max_workers=max(8, 4 * workers)
     )
     try:
-        pool.open(DEFAULT_START_TIMEOUT_SECONDS)
+        pool.open()
     except (IndexProcessError, OSError) as err:  # a process that failed has printed why
         pool.close()
         print(f"dedup: error: the index processes did not start ({type(err).__name__}: {err})", file=sys.stderr)

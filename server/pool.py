@@ -14,6 +14,7 @@ call, and every acknowledged write is seen by every later call.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import pickle
@@ -39,6 +40,8 @@ from dedup.service import (
     check_text_limit,
 )
 from dedup.store import SQLiteStore
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Deadline", "IndexProcessError", "PooledIndex"]
 
@@ -124,12 +127,16 @@ class _ArrivalOrder:
         self._lock = threading.Lock()
         self._idle: deque[Any] = deque()
         self._waiting: deque[_Waiter] = deque()
+        self._closed = False
 
     def get(self, timeout: float | None = None) -> Any:
-        """The next idle item; raise ``queue.Empty`` after ``timeout`` seconds."""
+        """The next idle item (``None`` once :meth:`close` d with none left); raise
+        ``queue.Empty`` after ``timeout`` seconds."""
         with self._lock:
             if self._idle:
                 return self._idle.popleft()
+            if self._closed:
+                return None
             waiter = _Waiter()
             self._waiting.append(waiter)
         if waiter.event.wait(timeout):
@@ -150,6 +157,13 @@ class _ArrivalOrder:
             else:
                 self._idle.append(item)
 
+    def close(self) -> None:
+        """No item will come any more: calls waiting now, and later ones, get ``None``."""
+        with self._lock:
+            self._closed = True
+            while self._waiting:
+                self._waiting.popleft().event.set()
+
 
 class IndexProcessError(RuntimeError):
     """An index process died, or none is left."""
@@ -162,6 +176,10 @@ class PooledIndex:
     then stops them. :meth:`check` checks input here (the servicer calls it first, so a bad
     document is never sent); the index process checks every call again, as one process would.
 
+    An index process that dies costs the call it was answering (:class:`IndexProcessError`);
+    another is started in its place, and calls wait for it when no other process is left
+    (up to their deadline).
+
     A call goes down the pipe of an idle process and waits for its answer: one pickle each
     way and no helper thread (``concurrent.futures.ProcessPoolExecutor`` cost this process
     about 0.6 ms of CPU per call in its queue and manager threads, an eighth of a Score)."""
@@ -173,6 +191,7 @@ class PooledIndex:
         processes: int,
         config: EngineConfig | None = None,
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        start_timeout: float = 600.0,
     ) -> None:
         if processes < 1:
             raise ValueError(f"processes must be at least 1, got {processes}")
@@ -180,90 +199,148 @@ class PooledIndex:
         self.processes = processes
         self.config = config if config is not None else EngineConfig()
         self.max_text_bytes = check_text_limit(max_text_bytes)
+        #: How long an index process may take to restore the index (a large one takes minutes).
+        self.start_timeout = start_timeout
+        self._context = multiprocessing.get_context("spawn")  # no fork: grpc must not be forked
         self._idle = _ArrivalOrder()
-        self._children: list[multiprocessing.process.BaseProcess] = []
-        self._alive = 0
+        self._children: dict[Connection, multiprocessing.process.BaseProcess] = {}
+        self._alive = 0  # processes serving calls
+        self._replacing = 0  # processes starting in place of lost ones
+        self._closing = False
         self._lock = threading.Lock()
+        self._started = 0
 
-    def open(self, timeout: float = 600.0) -> list[int]:
+    def open(self) -> list[int]:
         """Start the index processes; return their pids once every one serves. Raises
-        :class:`IndexProcessError` when one failed to start within ``timeout`` seconds."""
+        :class:`IndexProcessError` when one failed to start within :attr:`start_timeout`."""
         SQLiteStore(self.data_dir).close()  # create the schema once, before the processes race for it
-        context = multiprocessing.get_context("spawn")  # no fork: grpc must not be forked
-        connections = []
-        for k in range(self.processes):
-            mine, theirs = context.Pipe()
-            child = context.Process(
-                target=_serve_calls,
-                args=(theirs, self.data_dir, self.config, self.max_text_bytes),
-                name=f"dedup-index-{k}",
-                daemon=True,
-            )
-            child.start()
-            theirs.close()
-            self._children.append(child)
-            connections.append(mine)
-        deadline = time.monotonic() + timeout
-        pids = []
+        started = [self._start_process() for _ in range(self.processes)]
+        deadline = time.monotonic() + self.start_timeout
         try:
-            for connection, child in zip(connections, self._children):
-                if not connection.poll(max(0.0, deadline - time.monotonic())):
-                    raise IndexProcessError(f"{child.name} did not start within {timeout:g} s")
-                try:
-                    pids.append(connection.recv())
-                except EOFError:
-                    child.join(5)
-                    raise IndexProcessError(f"{child.name} exited while starting (exit code {child.exitcode})") from None
+            pids = [self._wait_until_serving(connection, deadline) for connection in started]
         except BaseException:
-            for connection in connections:
-                connection.close()
-            self._stop_children()
+            self._stop_processes()
             raise
-        for connection in connections:
+        with self._lock:
+            self._alive = len(started)
+        for connection in started:
             self._idle.put(connection)
-        self._alive = len(connections)
         return pids
+
+    def _start_process(self) -> Connection:
+        mine, theirs = self._context.Pipe()
+        child = self._context.Process(
+            target=_serve_calls,
+            args=(theirs, self.data_dir, self.config, self.max_text_bytes),
+            name=f"dedup-index-{self._started}",
+            daemon=True,
+        )
+        self._started += 1
+        child.start()
+        theirs.close()
+        with self._lock:
+            self._children[mine] = child
+        return mine
+
+    def _wait_until_serving(self, connection: Connection, deadline: float) -> int:
+        """The pid an index process sends once it has restored the index."""
+        child = self._children[connection]
+        if not connection.poll(max(0.0, deadline - time.monotonic())):
+            raise IndexProcessError(f"{child.name} did not start within {self.start_timeout:g} s")
+        try:
+            return connection.recv()
+        except EOFError:
+            child.join(5)
+            raise IndexProcessError(f"{child.name} exited while starting (exit code {child.exitcode})") from None
+
+    def _lost(self, connection: Connection) -> int:
+        """An index process died: start another in its place (in the background: restoring
+        the index takes a while); return how many still serve."""
+        with self._lock:
+            self._alive -= 1
+            child = self._children.pop(connection)
+            replace = not self._closing
+            self._replacing += int(replace)
+            alive = self._alive
+        connection.close()
+        child.join(5)
+        log.error("%s died (exit code %s); %s", child.name, child.exitcode, "starting another" if replace else "closing")
+        if replace:
+            threading.Thread(target=self._replace, name="dedup-index-replace", daemon=True).start()
+        return alive
+
+    def _replace(self) -> None:
+        try:
+            connection = self._start_process()
+            pid = self._wait_until_serving(connection, time.monotonic() + self.start_timeout)
+        except (IndexProcessError, OSError) as err:
+            log.error("could not replace a lost index process: %s", err)
+            with self._lock:
+                self._replacing -= 1
+                none_left = self._alive + self._replacing == 0
+            if none_left:
+                self._idle.close()  # calls waiting for a process fail instead of waiting forever
+            return
+        with self._lock:
+            self._replacing -= 1
+            closing = self._closing
+            if not closing:
+                self._alive += 1
+        if closing:
+            self._stop_processes([connection])
+            return
+        log.warning("index process %d serves in place of a lost one", pid)
+        self._idle.put(connection)
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait (up to ``timeout`` seconds) for the calls in flight, then stop the processes."""
         deadline = time.monotonic() + timeout
         with self._lock:
+            self._closing = True
             alive, self._alive = self._alive, 0
         for _ in range(alive):
             try:
                 connection = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
+            if connection is None:
+                break
             try:
                 connection.send(None)
             except OSError:
                 pass
-            connection.close()
-        self._stop_children()
+        self._idle.close()
+        self._stop_processes()
 
-    def _stop_children(self) -> None:
-        for child in self._children:
+    def _stop_processes(self, connections: list[Connection] | None = None) -> None:
+        """Stop the given index processes (all by default): each leaves when its pipe closes."""
+        with self._lock:
+            chosen = list(self._children) if connections is None else connections
+            children = [self._children.pop(c) for c in chosen if c in self._children]
+        for connection in chosen:
+            connection.close()
+        for child in children:
             child.join(10)
             if child.is_alive():
                 child.kill()
                 child.join()
-        self._children = []
 
     def _call(self, method: str, *args: Any, still_wanted: Callable[[], bool] | None = None, **kwargs: Any) -> Any:
-        if self._alive == 0:
-            raise IndexProcessError("no index process is running")
         if still_wanted is not None and not still_wanted():
             raise DeadlineExpired("the deadline passed before the work started")
         deadline = still_wanted.wall_clock() if isinstance(still_wanted, Deadline) else None
-        connection = self._idle.get()
+        try:  # every process may be busy, or starting in place of a lost one
+            connection = self._idle.get(timeout=None if deadline is None else max(0.0, deadline - time.time()))
+        except queue.Empty:
+            raise DeadlineExpired("the deadline passed before an index process was free") from None
+        if connection is None:
+            raise IndexProcessError("no index process is running")
         try:
             connection.send((method, args, kwargs, deadline))
             ok, value = connection.recv()
         except (EOFError, OSError) as err:
-            with self._lock:
-                self._alive -= 1
-            connection.close()
-            raise IndexProcessError(f"an index process died during a {method} call ({self._alive} left)") from err
+            alive = self._lost(connection)
+            raise IndexProcessError(f"an index process died during a {method} call ({alive} still serve)") from err
         self._idle.put(connection)
         if not ok:
             raise value

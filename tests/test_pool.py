@@ -32,8 +32,8 @@ def _seeds() -> list[Document]:
 
 @pytest.fixture
 def pool(tmp_path):
-    pooled = PooledIndex(tmp_path, processes=2, config=CONFIG)
-    pids = pooled.open(timeout=120)
+    pooled = PooledIndex(tmp_path, processes=2, config=CONFIG, start_timeout=120)
+    pids = pooled.open()
     assert len(set(pids)) == 2
     yield pooled
     pooled.close()
@@ -98,12 +98,24 @@ def test_a_call_past_its_deadline_is_not_started(pool):
     assert pool.index(doc, still_wanted=Deadline(lambda: True, lambda: 60.0)).created
 
 
-def test_a_dead_index_process_costs_its_call_not_the_service(pool):
+def _serving(pool: PooledIndex, count: int) -> bool:
+    """Wait (up to 120 s) until ``count`` index processes serve."""
+    deadline = time.monotonic() + 120
+    while pool._alive < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pool._alive == count
+
+
+def _kill(pool: PooledIndex, k: int) -> None:
+    child = list(pool._children.values())[k]
+    child.kill()
+    child.join()
+
+
+def test_a_dead_index_process_costs_its_call_and_is_replaced(pool):
     doc = _seeds()[0]
     pool.index(doc)
-    victim = pool._children[0]
-    victim.kill()
-    victim.join()
+    _kill(pool, 0)
     failures = 0
     for _ in range(4):
         try:
@@ -111,12 +123,42 @@ def test_a_dead_index_process_costs_its_call_not_the_service(pool):
         except IndexProcessError:
             failures += 1
     assert failures == 1
-    pool._children[1].kill()
-    pool._children[1].join()
-    with pytest.raises(IndexProcessError):
-        pool.stats()
+    assert _serving(pool, 2)  # a new process restored the index from the store
+    _kill(pool, 0)
+    _kill(pool, 1)
+    lost = 0
+    for _ in range(2):
+        try:
+            pool.stats()
+        except IndexProcessError:
+            lost += 1
+    assert lost == 2
+    assert pool.lineage(doc_id=doc.id).lineage_id == doc.id  # waits for a replacement
+    assert _serving(pool, 2)
+
+
+def test_calls_fail_at_once_when_no_process_can_be_started(pool, monkeypatch):
+    def cannot_start() -> None:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(pool, "_start_process", cannot_start)
+    for k in range(2):
+        _kill(pool, 0)
+        with pytest.raises(IndexProcessError, match="died"):
+            pool.stats()
     with pytest.raises(IndexProcessError, match="no index process"):
         pool.stats()
+
+
+def test_a_call_waiting_for_a_process_honours_its_deadline(pool):
+    doc = _seeds()[0]
+    for k in range(2):
+        _kill(pool, 0)
+        with pytest.raises(IndexProcessError):
+            pool.stats()
+    assert pool._alive == 0  # both are being replaced: restoring takes longer than the deadline
+    with pytest.raises(DeadlineExpired, match="before an index process was free"):
+        pool.index(doc, still_wanted=Deadline(lambda: True, lambda: 0.001))
 
 
 def test_idle_processes_go_to_calls_in_arrival_order():
@@ -142,16 +184,16 @@ def test_idle_processes_go_to_calls_in_arrival_order():
         idle.get(timeout=0.01)
 
 
-def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable(tmp_path):
+def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable_then_replaced(tmp_path):
     import grpc
 
     from server._proto.dedup.v1 import syndication_pb2 as pb
     from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
     from server.app import create_server
 
-    pooled = PooledIndex(tmp_path, processes=1, config=CONFIG)
+    pooled = PooledIndex(tmp_path, processes=1, config=CONFIG, start_timeout=120)
     server, port = create_server("127.0.0.1:0", index=pooled)
-    pooled.open(timeout=120)
+    pooled.open()
     server.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -162,10 +204,10 @@ def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable(tmp_pa
             with pytest.raises(grpc.RpcError) as missing:
                 stub.Delete(pb.DeleteRequest(id="nobody"), timeout=60)
             assert missing.value.code() == grpc.StatusCode.NOT_FOUND
-            pooled._children[0].kill()
-            pooled._children[0].join()
+            _kill(pooled, 0)
             with pytest.raises(grpc.RpcError) as lost:
                 stub.Stats(pb.StatsRequest(), timeout=60)
             assert lost.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert stub.Stats(pb.StatsRequest(), timeout=120).documents == 1  # served by its replacement
     finally:
         server.stop(grace=None)
