@@ -24,6 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,7 @@ class PooledIndex:
         self._closing = False
         self._lock = threading.Lock()
         self._started = 0
+        self._opened_at = time.monotonic()
 
     def open(self) -> list[int]:
         """Start the index processes; return their pids once every one serves. Raises
@@ -223,6 +225,7 @@ class PooledIndex:
             raise
         with self._lock:
             self._alive = len(started)
+        self._opened_at = time.monotonic()
         for connection in started:
             self._idle.put(connection)
         return pids
@@ -368,7 +371,9 @@ class PooledIndex:
         return self._call("lineage", doc_id=doc_id, lineage_id=lineage_id)
 
     def stats(self) -> IndexStats:
-        return self._call("stats")
+        # The service's uptime, not that of the index process that answered (one started in
+        # place of a lost one is younger).
+        return replace(self._call("stats"), uptime_seconds=time.monotonic() - self._opened_at)
 
     def __len__(self) -> int:
         return self._call("__len__")

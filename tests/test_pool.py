@@ -124,6 +124,8 @@ def test_a_dead_index_process_costs_its_call_and_is_replaced(pool):
             failures += 1
     assert failures == 1
     assert _serving(pool, 2)  # a new process restored the index from the store
+    uptimes = [pool.stats().uptime_seconds for _ in range(4)]  # from either process
+    assert uptimes == sorted(uptimes)  # the service's uptime, not the younger process's
     _kill(pool, 0)
     _kill(pool, 1)
     lost = 0
