@@ -209,7 +209,7 @@ class PooledIndex:
         self._replacing = 0  # processes starting in place of lost ones
         self._closing = False
         self._lock = threading.Lock()
-        self._started = 0
+        self._spawned = 0  # processes started so far (for their names)
         self._opened_at = time.monotonic()
 
     def open(self) -> list[int]:
@@ -235,10 +235,10 @@ class PooledIndex:
         child = self._context.Process(
             target=_serve_calls,
             args=(theirs, self.data_dir, self.config, self.max_text_bytes),
-            name=f"dedup-index-{self._started}",
+            name=f"dedup-index-{self._spawned}",
             daemon=True,
         )
-        self._started += 1
+        self._spawned += 1
         child.start()
         theirs.close()
         with self._lock:
