@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Sequence
 
-from .batch import run_batch
+from .batch import default_workers, run_batch
 from .corpus import CorpusError, read_corpus
 from .engine import EngineConfig
 from .output import placement_rows, render_tree, write_jsonl_atomic
@@ -66,9 +66,8 @@ def _serve(args: argparse.Namespace) -> int:
     from server import serve
 
     try:
-        return serve(
-            args.data, args.host, args.port, workers=args.workers, grace=args.grace, max_text_bytes=args.max_text_bytes
-        )
+        workers = args.workers if args.workers is not None else default_workers()
+        return serve(args.data, args.host, args.port, workers=workers, grace=args.grace, max_text_bytes=args.max_text_bytes)
     except ValueError as err:
         print(f"dedup: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -145,7 +144,7 @@ def _add_service_verbs(verbs: argparse._SubParsersAction) -> None:
     serve.add_argument("--data", required=True, help="folder of the persistent index (created if missing)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 picks a free one, printed on start)")
-    serve.add_argument("--workers", type=int, default=1, help="index processes answering the calls, each call going to an idle one (default 1: the index lives in the gRPC process)")
+    serve.add_argument("--workers", type=int, default=None, help="index processes answering the calls, each call going to an idle one (default: one per core; 1 keeps the index in the gRPC process)")
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight calls get to finish on SIGTERM")
     serve.add_argument("--max-text-bytes", type=int, default=1_000_000, help="largest text accepted, at most the default 1000000")
     serve.set_defaults(handler=_serve)
