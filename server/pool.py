@@ -219,18 +219,18 @@ class PooledIndex:
         started = [self._start_process() for _ in range(self.processes)]
         deadline = time.monotonic() + self.start_timeout
         try:
-            pids = [self._wait_until_serving(connection, deadline) for connection in started]
+            pids = [self._wait_until_serving(connection, child, deadline) for connection, child in started]
         except BaseException:
             self._stop_processes()
             raise
         with self._lock:
             self._alive = len(started)
         self._opened_at = time.monotonic()
-        for connection in started:
+        for connection, _ in started:
             self._idle.put(connection)
         return pids
 
-    def _start_process(self) -> Connection:
+    def _start_process(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
         mine, theirs = self._context.Pipe()
         child = self._context.Process(
             target=_serve_calls,
@@ -243,11 +243,12 @@ class PooledIndex:
         theirs.close()
         with self._lock:
             self._children[mine] = child
-        return mine
+        return mine, child
 
-    def _wait_until_serving(self, connection: Connection, deadline: float) -> int:
+    def _wait_until_serving(
+        self, connection: Connection, child: multiprocessing.process.BaseProcess, deadline: float
+    ) -> int:
         """The pid an index process sends once it has restored the index."""
-        child = self._children[connection]
         if not connection.poll(max(0.0, deadline - time.monotonic())):
             raise IndexProcessError(f"{child.name} did not start within {self.start_timeout:g} s")
         try:
@@ -261,23 +262,27 @@ class PooledIndex:
         the index takes a while); return how many still serve."""
         with self._lock:
             self._alive -= 1
-            child = self._children.pop(connection)
+            child = self._children.pop(connection, None)  # None: already stopped by close()
             replace = not self._closing
             self._replacing += int(replace)
             alive = self._alive
         connection.close()
-        child.join(5)
-        log.error("%s died (exit code %s); %s", child.name, child.exitcode, "starting another" if replace else "closing")
+        if child is not None:
+            child.join(5)
+            log.error("%s died (exit code %s); %s", child.name, child.exitcode, "starting another" if replace else "closing")
         if replace:
             threading.Thread(target=self._replace, name="dedup-index-replace", daemon=True).start()
         return alive
 
     def _replace(self) -> None:
+        started = None
         try:
-            connection = self._start_process()
-            pid = self._wait_until_serving(connection, time.monotonic() + self.start_timeout)
+            started = self._start_process()
+            pid = self._wait_until_serving(*started, time.monotonic() + self.start_timeout)
         except (IndexProcessError, OSError) as err:
             log.error("could not replace a lost index process: %s", err)
+            if started is not None:
+                self._stop_processes([started[0]])  # one that hangs or exited while starting
             with self._lock:
                 self._replacing -= 1
                 none_left = self._alive + self._replacing == 0
@@ -290,10 +295,10 @@ class PooledIndex:
             if not closing:
                 self._alive += 1
         if closing:
-            self._stop_processes([connection])
+            self._stop_processes([started[0]])
             return
         log.warning("index process %d serves in place of a lost one", pid)
-        self._idle.put(connection)
+        self._idle.put(started[0])
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait (up to ``timeout`` seconds) for the calls in flight, then stop the processes."""
