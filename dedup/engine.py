@@ -41,7 +41,7 @@ from .relate import (
 )
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
-from .vectors import VectorIndex
+from .vectors import EXACT_UP_TO, VectorIndex
 
 __all__ = ["Engine", "EngineConfig", "Match", "IndexedDocument"]
 
@@ -75,6 +75,9 @@ class EngineConfig:
     min_lead_similarity: float = 0.8
     #: Words of the lead that is embedded.
     lead_words: int = 24
+    #: Lead vectors searched by brute force at most; beyond, through a graph per language
+    #: (:class:`dedup.vectors.VectorIndex`).
+    exact_vector_search_up_to: int = EXACT_UP_TO
 
 
 @dataclass(slots=True)
@@ -122,7 +125,7 @@ class Engine:
         self._next_order = 0
         self._weighted: tuple[tuple[int, int], dict[str, int], sp.csr_matrix] | None = None
         #: Lead vectors of the translation channel, and the documents still to embed (in order).
-        self.vectors = VectorIndex(config.embedder.dimension) if config.embedder is not None else None
+        self.vectors = VectorIndex(config.embedder.dimension, config.exact_vector_search_up_to) if config.embedder is not None else None
         self._unembedded: dict[str, None] = {}
         #: Figures and names of every document, and how many translation partners each has:
         #: built when the translation channel first runs.
@@ -355,21 +358,6 @@ class Engine:
                 self._dormant[doc_id] = vector.copy()
                 self.vectors.remove(doc_id)
 
-    def _nearest_other_language(
-        self, vectors: np.ndarray, own_languages: np.ndarray, index_vectors: np.ndarray, languages: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For each query vector, the indexes and cosines of its nearest indexed documents in
-        another language (brute force: a matrix product per chunk of 512 queries)."""
-        k = min(self.config.translation_neighbours, len(languages))
-        rows, sims = [], []
-        for start in range(0, len(vectors), 512):
-            similarity = vectors[start : start + 512] @ index_vectors.T
-            similarity[own_languages[start : start + 512, None] == languages[None, :]] = -1.0
-            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-            rows.append(top)
-            sims.append(np.take_along_axis(similarity, top, axis=1))
-        return np.vstack(rows), np.vstack(sims)
-
     def translation_pairs(self, progress: Progress = _no_progress) -> dict[tuple[str, str], tuple[float, int]]:
         """Pairs of indexed documents in different languages whose leads embed close together,
         each with its lead cosine and lead rank (batch mode; empty for a one-language index).
@@ -389,7 +377,7 @@ class Engine:
         self.ensure_vectors(progress)
         assert self.vectors is not None
         ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
-        top, sims = self._nearest_other_language(vectors, languages, vectors, languages)
+        top, sims = self.vectors.nearest_in_other_languages(vectors, languages, self.config.translation_neighbours)
         found: dict[tuple[int, int], float] = {}
         for k, (neighbours, cosines) in enumerate(zip(top, sims)):
             for j, cosine in zip(neighbours.tolist(), cosines.tolist()):
@@ -412,17 +400,19 @@ class Engine:
         for k, j in pairs:
             by_row.setdefault(k, []).append(j)
             by_row.setdefault(j, []).append(k)
-        masks = {language: languages == language for language in set(languages.tolist())}
         versions = _Versions(self)
         directed: dict[tuple[int, int], int] = {}
         rows = sorted(by_row)
         for start in range(0, len(rows), 256):
             chunk = rows[start : start + 256]
-            similarity = vectors[chunk] @ vectors.T
+            # Brute force: one product per chunk serves every pair in it.
+            similarity = vectors[chunk] @ vectors.T if self.vectors.exact else None
             for row, k in enumerate(chunk):
+                to_row = similarity[row] if similarity is not None else None
                 for j in by_row[k]:
-                    rivals = np.flatnonzero(masks[languages[j]] & (similarity[row] > similarity[row, j]))
-                    directed[(k, j)] = versions.rank(self.documents[ids[j]], similarity[row], ids, rivals)
+                    cosine = to_row[j] if to_row is not None else float(vectors[k] @ vectors[j])
+                    rivals = self.vectors.above(vectors[k], int(languages[j]), cosine, to_row)
+                    directed[(k, j)] = versions.rank(self.documents[ids[j]], *rivals, ids)
         return {(k, j): max(directed[(k, j)], directed[(j, k)]) for k, j in pairs}
 
     def links_for(self, doc: Document, features: Features | None = None, counts: TermCounts | None = None) -> list[Match]:
@@ -536,29 +526,31 @@ class Engine:
         vector = known if known is not None else self._embed([doc.text])[0]
         ids, vectors, languages = self.vectors.ids, self.vectors.matrix, self.vectors.codes
         code = self.vectors.code_of(language)
-        query_similarity = vectors @ vector  # one product over the index serves every step below
-        in_other_language = np.where(languages != code, query_similarity, -1.0)
-        k = min(self.config.translation_neighbours, len(ids))
-        top = np.argpartition(-in_other_language, k - 1)[:k].tolist() if k else []
-        chosen = [
-            (j, float(in_other_language[j]))
-            for j in top
-            if in_other_language[j] >= self.config.min_lead_similarity and ids[j] != doc.id
-        ]
+        k = self.config.translation_neighbours
+        query_similarity: np.ndarray | None = None
+        if self.vectors.exact:
+            query_similarity = vectors @ vector  # one product over the index serves every step below
+            in_other_language = np.where(languages != code, query_similarity, -1.0)
+            k = min(k, len(ids))
+            top = np.argpartition(-in_other_language, k - 1)[:k].tolist() if k else []
+            nearest = [(j, float(in_other_language[j])) for j in top]
+        else:
+            rows, sims = self.vectors.nearest_in_other_languages(vector[None, :], np.array([code]), k)
+            nearest = list(zip(rows[0].tolist(), sims[0].tolist()))
+        chosen = [(j, cosine) for j, cosine in nearest if cosine >= self.config.min_lead_similarity and ids[j] != doc.id]
         if not chosen:
             return {}
-        same_language = languages == code
-        if doc.id in self.vectors:
-            same_language[self.vectors.row_of(doc.id)] = False  # the query does not compete with itself
-        to_chosen = vectors @ vectors[[j for j, _ in chosen]].T
+        own_row = self.vectors.row_of(doc.id) if doc.id in self.vectors else -1
+        to_chosen = vectors @ vectors[[j for j, _ in chosen]].T if self.vectors.exact else None
         versions = _Versions(self)
         found: dict[str, tuple[float, int]] = {}
         for column, (j, cosine) in enumerate(chosen):
             other = self.documents[ids[j]]
-            forward_rivals = np.flatnonzero((languages == languages[j]) & (query_similarity > cosine))
-            forward = versions.rank(other, query_similarity, ids, forward_rivals)
-            backward_rivals = np.flatnonzero(same_language & (to_chosen[:, column] > cosine))
-            backward = versions.rank(query, to_chosen[:, column], ids, backward_rivals)
+            forward = versions.rank(other, *self.vectors.above(vector, int(languages[j]), cosine, query_similarity), ids)
+            to_other = to_chosen[:, column] if to_chosen is not None else None
+            backward_rivals, backward_cosines = self.vectors.above(vectors[j], code, cosine, to_other)
+            kept = backward_rivals != own_row  # the query does not compete with itself
+            backward = versions.rank(query, backward_rivals[kept], backward_cosines[kept], ids)
             found[ids[j]] = (cosine, max(forward, backward))
         return found
 
@@ -746,11 +738,12 @@ class _Versions:
             self._known[key] = self._known[(other_id, of.document.id)] = self.engine._version(of, other_id, cosine)
         return self._known[key]
 
-    def rank(self, of: IndexedDocument, similarities: np.ndarray, ids: Sequence[str], rivals: np.ndarray) -> int:
-        """How many of ``rivals`` (rows nearer than ``of``, by ``similarities``) are not
-        versions of ``of``. The nearest are looked at first; once :data:`MAX_LEAD_RANK` others
-        are found (the model reads every rank from there on as "far") the rest count unseen."""
-        order = rivals[np.argsort(-similarities[rivals], kind="stable")].tolist()  # equal ones by row
+    def rank(self, of: IndexedDocument, rivals: np.ndarray, similarities: np.ndarray, ids: Sequence[str]) -> int:
+        """How many of ``rivals`` (rows nearer than ``of``, in row order, with their
+        ``similarities``) are not versions of ``of``. The nearest are looked at first; once
+        :data:`MAX_LEAD_RANK` others are found (the model reads every rank from there on as
+        "far") the rest count unseen."""
+        order = rivals[np.argsort(-similarities, kind="stable")].tolist()  # equal ones by row
         self._screen(of, [ids[row] for row in order[: 2 * MAX_LEAD_RANK]])
         count = 0
         for position, row in enumerate(order):

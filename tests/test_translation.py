@@ -311,3 +311,29 @@ def test_cached_vectors_are_kept_apart_by_model():
     one = CachingEmbedder(_StoryEmbedder(), cache=shared).embed(["navy lead"])
     other = CachingEmbedder(Other(), cache=shared).embed(["navy lead"])
     assert np.allclose(one, -other) and len(shared) == 2
+
+
+def test_the_vector_graphs_find_the_pairs_and_ranks_brute_force_finds():
+    """Past ``exact_vector_search_up_to`` leads are searched through a graph per language:
+    the same translation pairs, cosines and ranks, in the batch and for one document."""
+
+    def engine_with(exact_up_to):
+        config = EngineConfig(
+            embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0, exact_vector_search_up_to=exact_up_to
+        )
+        engine = Engine(config)
+        for k in range(90):
+            text = f"Story {k}. It had {100 + k % 4} ships. It had {200 + k % 5} men. It had {300 + k % 6} guns. The end."
+            engine.add(Document(id=f"d{k}", text=text, language=["en", "fr", "de"][k % 3]))
+        return engine
+
+    exact, graph = engine_with(10_000), engine_with(0)
+    expected, found = exact.translation_pairs(), graph.translation_pairs()
+    assert not graph.vectors.exact and exact.vectors.exact
+    assert found.keys() == expected.keys()
+    assert all(np.isclose(found[p][0], expected[p][0], atol=1e-5) and found[p][1] == expected[p][1] for p in expected)
+    for doc_id in ["d0", "d31", "d62"]:
+        indexed = graph.documents[doc_id]
+        assert graph._translation_candidates(indexed.document, indexed.features, indexed.language, indexed).keys() == (
+            exact._translation_candidates(indexed.document, indexed.features, indexed.language, indexed).keys()
+        )
