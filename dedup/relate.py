@@ -73,6 +73,10 @@ class LinkPolicy:
     only if the one keeps at least this share of the other's word runs (see
     :func:`follow_up`).
 
+    ``rendering_*``: two texts in one language that tell the same sentences in the same order
+    in other words are two renderings of one text in another language (see
+    :func:`renders_one_text`).
+
     ``min_cosine`` is a screen, not a decision: a candidate pair in one language whose TF-IDF
     cosine is below it is not measured further. Most candidates of the low-threshold LSH
     channels are such pairs (78 % on the dev split, 66 % on the first 8,000 Reuters
@@ -91,6 +95,10 @@ class LinkPolicy:
     republication_min_word_containment: float = 0.6
     min_cosine: float = 0.2
     version_min_containment: float = 0.5
+    rendering_min_sentence_ratio: float = 0.7
+    rendering_min_order_agreement: float = 0.6
+    rendering_min_word_containment: float = 0.5
+    rendering_max_containment: float = 0.6
 
     def __post_init__(self) -> None:
         for name in ("min_shared_quotations", "min_tokens"):
@@ -384,6 +392,25 @@ def quotes_and_numbers_agree(evidence: PairEvidence, policy: LinkPolicy = DEFAUL
     )
 
 
+def renders_one_text(evidence: PairEvidence, policy: LinkPolicy = DEFAULT_POLICY) -> bool:
+    """Whether two linked texts in one language have the shape of two translations of one
+    text: about as many sentences, the shared content words in the same order, most content
+    words of each found in the other, yet few word runs in common (a copy, even an edited
+    one, keeps its source's wording; a second translator does not).
+
+    On the dev split, with the benchmark's foreign originals taken out, 85 % of the parent links
+    between renderings of one original (406 of 475) have this shape, one of 109 COUNTER links
+    (agency copy and papers in Urdu) and 9 of 241 METER links (papers rewriting Press
+    Association copy sentence by sentence: the case this cannot tell apart).
+    """
+    return (
+        evidence.sentence_ratio >= policy.rendering_min_sentence_ratio
+        and evidence.order_agreement >= policy.rendering_min_order_agreement
+        and min(evidence.word_containment_a_in_b, evidence.word_containment_b_in_a) >= policy.rendering_min_word_containment
+        and evidence.max_containment < policy.rendering_max_containment
+    )
+
+
 def derivation(
     child_in_parent: PairEvidence,
     *,
@@ -393,13 +420,14 @@ def derivation(
 ) -> Relation:
     """Relation of a child to its parent, from evidence oriented as (a=child, b=parent).
 
-    * another language: ``translation``;
+    * another language, or another rendering of the text the parent translates
+      (:func:`renders_one_text`): ``translation``;
     * the same outlet, or the same text again on the same day: ``update`` (a wire files new
       versions of its own copy within hours; a paper reprints it the next day);
     * most of the child's content words come from the parent: ``republication``;
     * otherwise the child kept part of the parent: ``partial``.
     """
-    if not child_in_parent.same_language:
+    if not child_in_parent.same_language or renders_one_text(child_in_parent, policy):
         return Relation.TRANSLATION
     if same_source or (same_day and child_in_parent.min_containment >= policy.update_min_containment):
         return Relation.UPDATE

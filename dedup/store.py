@@ -190,6 +190,8 @@ CREATE TABLE IF NOT EXISTS links (
     word_containment_b_in_a REAL NOT NULL,
     number_overlap REAL,
     same_language INTEGER NOT NULL,
+    order_agreement REAL NOT NULL DEFAULT 0,  -- with sentence_ratio, what the relation reads
+    sentence_ratio REAL NOT NULL DEFAULT 0,   -- (another rendering of one text)
     PRIMARY KEY (a, b)
 );
 CREATE INDEX IF NOT EXISTS links_b ON links (b);
@@ -216,6 +218,8 @@ def _link_row(link: Link) -> tuple:
         e.word_containment_b_in_a,
         e.number_overlap,
         int(e.same_language),
+        e.order_agreement,
+        e.sentence_ratio,
     )
 
 
@@ -228,6 +232,8 @@ def _row_link(row: Sequence) -> Link:
         word_containment_b_in_a=row[7],
         number_overlap=row[8],
         same_language=bool(row[9]),
+        order_agreement=row[10],
+        sentence_ratio=row[11],
     )
     return Link(row[0], row[1], row[2], evidence)
 
@@ -265,6 +271,10 @@ class SQLiteStore(Store):
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
         if "archived" not in columns:
             self._db.execute("ALTER TABLE events ADD COLUMN archived TEXT")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(links)")}
+        for column in ("order_agreement", "sentence_ratio"):  # links stored before relations read them
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE links ADD COLUMN {column} REAL NOT NULL DEFAULT 0")
 
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[None]:
@@ -305,7 +315,7 @@ class SQLiteStore(Store):
             )
             cursor.execute("DELETE FROM links WHERE a = ? OR b = ?", (doc.id, doc.id))
             cursor.executemany(
-                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_link_row(link) for link in links],
             )
             return seq

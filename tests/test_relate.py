@@ -36,6 +36,12 @@ SAME_TOPIC = _evidence(
     word_containment_b_in_a=0.3, number_overlap=0.25, number_dice=0.2, order_agreement=0.45, ordered_containment=0.15,
 )
 
+#: Two translations of one foreign text: the same sentences in the same order, other words.
+RENDERING = _evidence(
+    cosine=0.7, containment_a_in_b=0.3, containment_b_in_a=0.32, word_containment_a_in_b=0.7,
+    word_containment_b_in_a=0.66, number_overlap=1.0, number_dice=1.0, order_agreement=0.85, sentence_ratio=1.0,
+)
+
 
 def test_a_copy_links_and_a_same_topic_report_does_not():
     assert link_strength(COPY, 300, 320) > 0.99
@@ -94,6 +100,11 @@ def test_pairs_in_two_languages_go_to_the_translation_model():
         (dataclasses.replace(COPY, containment_a_in_b=0.99, containment_b_in_a=0.99), False, True, Relation.UPDATE),
         (COPY, False, False, Relation.REPUBLICATION),
         (SAME_TOPIC, False, False, Relation.PARTIAL),
+        (RENDERING, False, False, Relation.TRANSLATION),
+        (RENDERING, True, False, Relation.TRANSLATION),  # two translations filed by one outlet
+        (dataclasses.replace(RENDERING, containment_a_in_b=0.7), False, False, Relation.REPUBLICATION),  # a copy
+        (dataclasses.replace(RENDERING, sentence_ratio=0.5), False, False, Relation.REPUBLICATION),  # cut or merged
+        (dataclasses.replace(RENDERING, order_agreement=0.4), False, False, Relation.REPUBLICATION),  # reordered
     ],
 )
 def test_derivation_names_the_relation(evidence, same_source, same_day, expected):

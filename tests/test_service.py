@@ -452,3 +452,43 @@ def test_the_sqlite_store_keeps_lead_vectors_under_any_64_bit_key(tmp_path):
     with pytest.raises(KeyError):
         reopened[small]
     assert MemoryStore().lead_vectors() is None
+
+
+def _rendering_link(a: str, b: str):
+    from dedup.evidence import PairEvidence
+    from dedup.lineage import Link
+
+    evidence = PairEvidence(
+        cosine=0.7, containment_a_in_b=0.3, containment_b_in_a=0.32, word_containment_a_in_b=0.7,
+        word_containment_b_in_a=0.66, number_overlap=1.0, order_agreement=0.85, sentence_ratio=1.0,
+    )  # fmt: skip
+    return Link(a, b, 0.99, evidence)
+
+
+def test_stored_links_keep_the_evidence_their_relation_is_read_from(tmp_path):
+    """A restart must name each relation as before: another rendering of one text is told by
+    the order of its words and its sentence count, so both are stored with the link."""
+    store = SQLiteStore(tmp_path)
+    store.put(Document(id="a", text="one"), [], source="", links=[])
+    store.put(Document(id="b", text="two"), [], source="", links=[_rendering_link("b", "a")])
+    store.close()
+    (stored,) = SQLiteStore(tmp_path).links()
+    assert stored == _rendering_link("b", "a")
+
+
+def test_a_store_written_before_links_kept_word_order_opens_and_reads_them(tmp_path):
+    import sqlite3
+
+    SQLiteStore(tmp_path).close()
+    path = tmp_path / SQLiteStore.FILE_NAME
+    with sqlite3.connect(path) as db:  # the links table as an earlier version wrote it
+        db.execute("DROP TABLE links")
+        db.execute(
+            "CREATE TABLE links (a TEXT NOT NULL, b TEXT NOT NULL, strength REAL NOT NULL, cosine REAL NOT NULL, "
+            "containment_a_in_b REAL NOT NULL, containment_b_in_a REAL NOT NULL, word_containment_a_in_b REAL NOT NULL, "
+            "word_containment_b_in_a REAL NOT NULL, number_overlap REAL, same_language INTEGER NOT NULL, PRIMARY KEY (a, b))"
+        )
+        db.execute("INSERT INTO links VALUES ('b', 'a', 0.95, 0.9, 0.9, 0.9, 0.9, 0.9, NULL, 1)")
+    (old,) = SQLiteStore(tmp_path).links()
+    assert old.a == "b" and old.strength == 0.95
+    assert old.evidence.order_agreement == 0.0 and old.evidence.sentence_ratio == 0.0

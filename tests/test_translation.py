@@ -337,3 +337,21 @@ def test_the_vector_graphs_find_the_pairs_and_ranks_brute_force_finds():
         assert graph._translation_candidates(indexed.document, indexed.features, indexed.language, indexed).keys() == (
             exact._translation_candidates(indexed.document, indexed.features, indexed.language, indexed).keys()
         )
+
+
+def test_renderings_of_an_original_that_is_not_indexed_are_translations_of_one_text():
+    """Three English versions of one Russian text, the Russian not indexed: one lineage, each
+    version linked to another as a translation of the same text (not a republication)."""
+    tail = [
+        " The ceremony lasted two hours. Sailors marched past the Admiralty at noon. Crowds of 20000 lined the embankment.",
+        " The ceremony went on for two hours. At noon the sailors paraded past the Admiralty. Some 20000 people stood on the embankment.",
+        " It was a two-hour ceremony. Seamen marched by the Admiralty building at midday. A crowd of 20000 watched from the embankment.",
+    ]
+    docs = [Document(id=f"en-{k}", text="navy " + t + tail[k], language="en") for k, t in enumerate(RENDERINGS_EN)]
+    placements = run_batch(docs, _config())
+    assert len({p.lineage_id for p in placements.values()}) == 1
+    derived = [p for p in placements.values() if p.parent_id is not None]
+    assert len(derived) == 2 and all(p.relation is Relation.TRANSLATION for p in derived)
+    # A word-for-word copy of one rendering keeps its wording: a republication.
+    copies = [Document(id=f"c-{k}", text=RENDERINGS_EN[0] + tail[0], language="en") for k in range(2)]
+    assert run_batch(copies, _config())["c-1"].relation is Relation.REPUBLICATION
