@@ -420,17 +420,21 @@ def derivation(
 ) -> Relation:
     """Relation of a child to its parent, from evidence oriented as (a=child, b=parent).
 
-    * another language, or another rendering of the text the parent translates
-      (:func:`renders_one_text`): ``translation``;
+    * another language: ``translation``;
     * the same outlet, or the same text again on the same day: ``update`` (a wire files new
       versions of its own copy within hours; a paper reprints it the next day);
+    * another rendering of the text the parent translates (:func:`renders_one_text`):
+      ``translation`` (a desk rewording its own copy is still an update: on the Reuters
+      collection, 634 of its repeats and corrections have the shape of a rendering);
     * most of the child's content words come from the parent: ``republication``;
     * otherwise the child kept part of the parent: ``partial``.
     """
-    if not child_in_parent.same_language or renders_one_text(child_in_parent, policy):
+    if not child_in_parent.same_language:
         return Relation.TRANSLATION
     if same_source or (same_day and child_in_parent.min_containment >= policy.update_min_containment):
         return Relation.UPDATE
+    if renders_one_text(child_in_parent, policy):
+        return Relation.TRANSLATION
     if child_in_parent.word_containment_a_in_b >= policy.republication_min_word_containment:
         return Relation.REPUBLICATION
     return Relation.PARTIAL

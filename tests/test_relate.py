@@ -101,7 +101,7 @@ def test_pairs_in_two_languages_go_to_the_translation_model():
         (COPY, False, False, Relation.REPUBLICATION),
         (SAME_TOPIC, False, False, Relation.PARTIAL),
         (RENDERING, False, False, Relation.TRANSLATION),
-        (RENDERING, True, False, Relation.TRANSLATION),  # two translations filed by one outlet
+        (RENDERING, True, False, Relation.UPDATE),  # one outlet rewording its own copy
         (dataclasses.replace(RENDERING, containment_a_in_b=0.7), False, False, Relation.REPUBLICATION),  # a copy
         (dataclasses.replace(RENDERING, sentence_ratio=0.5), False, False, Relation.REPUBLICATION),  # cut or merged
         (dataclasses.replace(RENDERING, order_agreement=0.4), False, False, Relation.REPUBLICATION),  # reordered
