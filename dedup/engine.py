@@ -33,10 +33,12 @@ from .relate import (
     LinkPolicy,
     Relation,
     cannot_link,
+    cannot_link_many,
     derivation,
     follow_up,
     link_strength,
     short_of_a_near_copy,
+    short_of_a_near_copy_many,
     worth_measuring,
 )
 from .shingle import intersection_sizes
@@ -435,11 +437,14 @@ class Engine:
         policy = self.config.policy
         with_language = [(o, cosine, self._same_language(language, o.language)) for o, cosine in zip(others, cosines.tolist())]
         kept = [(o, cosine, same) for o, cosine, same in with_language if worth_measuring(cosine, same, policy)]
-        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept]).tolist()
-        words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept]).tolist()
+        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
+        words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])
+        ruled_out = self._ruled_out_many(features, kept, shingles, words)
         matches = []
-        for (other, cosine, same_language), shared_shingles, shared_words in zip(kept, shingles, words):
-            if same_language and self._ruled_out(features, other.features, cosine, shared_shingles, shared_words):
+        for (other, cosine, same_language), shared_shingles, shared_words, out in zip(
+            kept, shingles.tolist(), words.tolist(), ruled_out.tolist()
+        ):
+            if same_language and out:
                 continue
             other_id = other.document.id
             evidence = measure_pair(
@@ -471,6 +476,25 @@ class Engine:
         numbers = number_overlap(a, b)
         return cannot_link(
             cosine, shingle_share, word_share, a.length, b.length, quotations, policy, numbers_known=True, number_overlap=numbers
+        )
+
+    def _ruled_out_many(
+        self, a: Features, kept: Sequence[tuple[IndexedDocument, float, bool]], shingles: np.ndarray, words: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`_ruled_out` for ``a`` against each of ``kept`` (other, cosine, same
+        language), as arrays: the score path's candidates are decided together."""
+        if not kept:
+            return np.zeros(0, dtype=bool)
+        policy = self.config.policy
+        others = [o.features for o, _, _ in kept]
+        lengths = np.array([b.length for b in others], dtype=np.int64)
+        shingle_share = _containments_many(shingles, len(a.shingles), np.array([len(b.shingles) for b in others]))
+        word_share = _containments_many(words, len(a.content_words), np.array([len(b.content_words) for b in others]))
+        quotations = np.array([len(a.quotations) if b.quotations else 0 for b in others], dtype=np.int64)
+        numbers = np.array([number_overlap(a, b) for b in others], dtype=float)  # None -> NaN
+        cosines = np.array([cosine for _, cosine, _ in kept], dtype=float)
+        return short_of_a_near_copy_many(a.length, lengths, shingle_share, policy) | cannot_link_many(
+            cosines, shingle_share, word_share, a.length, lengths, quotations, numbers, policy
         )
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
@@ -576,8 +600,7 @@ class Engine:
         """Lexical evidence between two indexed documents (no translation hints), for pairs no
         channel proposed, such as two members of one lineage that are not linked directly."""
         a, b = self.documents[a_id], self.documents[b_id]
-        weighted = self.tfidf.weight(stack([a.counts, b.counts], self.tfidf.n_features))
-        cosine = float(weighted[0].multiply(weighted[1]).sum())
+        cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
         return measure_pair(a.features, b.features, cosine, same_language=self._same_language(a.language, b.language))
 
     def candidate_pairs(self, progress: Progress = _no_progress) -> list[tuple[str, str]]:
@@ -716,6 +739,13 @@ class Engine:
     def resolve(self, progress: Progress = _no_progress) -> dict[str, Placement]:
         """Every document's lineage, parent and relation (batch mode)."""
         return self.place(self.all_links(progress))
+
+
+def _containments_many(shared: np.ndarray, size_a: int, sizes_b: np.ndarray) -> np.ndarray:
+    """:func:`dedup.evidence.containments` of one set against many, as an ``(n, 2)`` array."""
+    a_in_b = shared / size_a if size_a else np.zeros(len(shared))
+    b_in_a = np.divide(shared, sizes_b, out=np.zeros(len(shared)), where=sizes_b > 0)
+    return np.column_stack([a_in_b, b_in_a])
 
 
 class _Versions:

@@ -218,6 +218,57 @@ def cannot_link(
     )
 
 
+def cannot_link_many(
+    cosines: np.ndarray,
+    containments: np.ndarray,
+    word_containments: np.ndarray,
+    length_a: int,
+    lengths_b: np.ndarray,
+    max_shared_quotations: np.ndarray,
+    number_overlaps: np.ndarray,
+    policy: LinkPolicy = DEFAULT_POLICY,
+) -> np.ndarray:
+    """:func:`cannot_link` (with the figures known) for one document against many, as arrays:
+    ``containments`` and ``word_containments`` are ``(n, 2)`` (a in b, b in a),
+    ``number_overlaps`` is NaN where :attr:`PairEvidence.number_overlap` is ``None``. The score
+    path decides most of its candidates here. The float sums run in another order than the
+    scalar function's, so a pair is ruled out only below the threshold by a margin: a pair
+    near it is measured in full, which can never change a decision."""
+    shorter = np.maximum(np.minimum(length_a, lengths_b), 1)
+    longer = np.maximum(np.maximum(length_a, lengths_b), 1)
+    w = LINK_WEIGHTS
+    max_words = word_containments.max(axis=1)
+    logit = (
+        LINK_INTERCEPT
+        + w["cosine"] * cosines
+        + w["max_containment"] * containments.max(axis=1)
+        + w["min_containment"] * containments.min(axis=1)
+        + w["max_word_containment"] * max_words
+        + w["min_word_containment"] * word_containments.min(axis=1)
+        + w["length_ratio"] * (shorter / longer)
+        + w["log_length"] * np.log1p(shorter)
+        + np.where(np.isnan(number_overlaps), 0.0, w["has_numbers"] + w["number_overlap"] * np.nan_to_num(number_overlaps))
+        + max(0.0, w["order_agreement"])
+        + max(0.0, w["ordered_containment"]) * max_words
+        + max(0.0, w["shared_quotations"]) * np.minimum(max_shared_quotations, 3) / 3
+    )
+    ceiling = 1.0 / (1.0 + np.exp(-logit))
+    return (max_shared_quotations < policy.min_shared_quotations) & (ceiling < policy.min_probability - 1e-9)
+
+
+def short_of_a_near_copy_many(
+    length_a: int, lengths_b: np.ndarray, containments: np.ndarray, policy: LinkPolicy = DEFAULT_POLICY
+) -> np.ndarray:
+    """:func:`short_of_a_near_copy` for one document against many (``containments`` as in
+    :func:`cannot_link_many`)."""
+    shorter_inside = np.where(length_a <= lengths_b, containments[:, 0], containments[:, 1])
+    return (
+        (np.minimum(length_a, lengths_b) < policy.min_tokens)
+        & (containments.min(axis=1) < NEAR_COPY_MIN_CONTAINMENT)
+        & (shorter_inside < EXTRACT_MIN_CONTAINMENT)
+    )
+
+
 def _logistic(weights: dict[str, float], intercept: float, inputs: dict[str, float]) -> float:
     """A fitted logistic model's probability for one input vector."""
     logit = intercept + sum(weights[name] * value for name, value in inputs.items())
