@@ -38,9 +38,10 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _chunks(total: int, workers: int) -> list[tuple[int, int]]:
-    """``[start, end)`` bounds: a few chunks per worker, so a slow one does not hold the rest up."""
-    size = max(1, -(-total // (workers * 4)))
+def _chunks(total: int, workers: int, per_worker: int = 4) -> list[tuple[int, int]]:
+    """``[start, end)`` bounds: ``per_worker`` chunks per worker, so a slow one does not hold
+    the rest up."""
+    size = max(1, -(-total // (workers * per_worker)))
     return [(start, min(total, start + size)) for start in range(0, total, size)]
 
 
@@ -63,8 +64,9 @@ def _embed_chunk(bounds: tuple[int, int]) -> list:
     return list(Engine._embed(engine, texts[bounds[0] : bounds[1]]))
 
 
-def _in_workers(work, total: int, workers: int, shared: dict[str, object], progress: Progress, stage: str) -> list:  # type: ignore[no-untyped-def]
-    """Run ``work`` over chunks of ``range(total)`` in forked workers, results in order.
+def _in_workers(work, total: int, workers: int, shared: dict[str, object], progress: Progress, stage: str, per_worker: int = 4) -> list:  # type: ignore[no-untyped-def]
+    """Run ``work`` over chunks of ``range(total)`` in forked workers (``per_worker`` chunks
+    each), results in order.
 
     The parent's objects are frozen out of the garbage collector's reach while the workers
     live: a collection in a worker would otherwise write to the header of every object it
@@ -74,7 +76,8 @@ def _in_workers(work, total: int, workers: int, shared: dict[str, object], progr
     try:
         results: list = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for (start, end), chunk in zip(_chunks(total, workers), pool.imap(work, _chunks(total, workers))):
+            chunks = _chunks(total, workers, per_worker)
+            for (start, end), chunk in zip(chunks, pool.imap(work, chunks)):
                 results.extend(chunk)
                 progress(stage, end, total)
         return results
@@ -106,7 +109,10 @@ class _ParallelEngine(Engine):
             return super().ensure_vectors(progress)
         texts = [d.document.text for d in missing]
         shared = {"engine": self, "texts": texts}
-        self.set_vectors(missing, _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed"))
+        # Small chunks: a chunk of leads takes seconds (about 19 leads/s per core), and with four
+        # chunks per worker one worker sat idle for up to a chunk at the end.
+        embedded = _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed", per_worker=32)
+        self.set_vectors(missing, embedded)
 
 
 def run_batch(
