@@ -1,5 +1,7 @@
 """The engine's own entry points (dedup/engine.py), beyond what the batch and service tests cover."""
 
+import numpy as np
+
 from dedup import Document, Engine
 from dedup.engine import EngineConfig
 
@@ -78,7 +80,7 @@ def test_ruling_pairs_out_before_measuring_never_changes_a_link(monkeypatch):
         return {doc.id: [(m.id, m.strength) for m in engine.links_for(doc)] for doc in docs}
 
     screened = links()
-    monkeypatch.setattr(Engine, "_ruled_out", lambda self, *args: False)
+    monkeypatch.setattr(Engine, "_ruled_out_many", lambda self, a, kept, *args: np.zeros(len(kept), dtype=bool))
     assert links() == screened
     assert sum(len(found) for found in screened.values()) >= len(docs)  # the corpus does link
 
