@@ -390,6 +390,14 @@ def plot(batch: list[dict], path: Path) -> Path | None:
 
 
 # -- the record ----------------------------------------------------------------------------------
+def _load_line(start: float | None, end: float | None, cores: int) -> str:
+    """The load averages around the run, with a warning when other work shared the cores."""
+    shown = ["unknown" if value is None else f"{value:.1f}" for value in (start, end)]
+    busy = any(value is not None and value > cores for value in (start, end))
+    warning = " (above the core count: other processes shared the cores, and every figure is pessimistic)" if busy else ""
+    return f"Load average (1 min) at the start: {shown[0]}, at the end: {shown[1]}{warning}."
+
+
 def report(figures: dict, command: str) -> str:
     """The Markdown section appended to RESULTS.md."""
     m = figures["machine"]
@@ -400,10 +408,7 @@ def report(figures: dict, command: str) -> str:
         "",
         f"Code: {m['commit']}; engine: {figures['engine']}. Machine: {m['cpu']}, {m['nproc']} cores, {m['ram_gb']} GB RAM; Python {m['python']} ({m['platform']}).",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
-        (
-            f"Load average (1 min) at the start: {m['load_average']}, at the end: {figures.get('load_at_end')} "
-            "(above the core count, other processes shared the cores and every figure is pessimistic)."
-        ),
+        _load_line(m["load_average"], figures.get("load_at_end"), m["nproc"]),
         "",
     ]
     if "index" in figures:
