@@ -430,11 +430,16 @@ class Engine:
         proposed.pop(doc.id, None)
         if not proposed:
             return []
-        others = [self.documents[k] for k in proposed]
+        documents = self.documents
+        others = [documents[k] for k in proposed]
         cosines = self.tfidf.cosines(counts, [o.counts for o in others])
-        policy = self.config.policy
-        with_language = [(o, cosine, self._same_language(language, o.language)) for o, cosine in zip(others, cosines.tolist())]
-        kept = [(o, cosine, same) for o, cosine, same in with_language if worth_measuring(cosine, same, policy)]
+        # worth_measuring, for all candidates at once: a pair in two languages always is.
+        screened = (cosines >= self.config.policy.min_cosine).tolist()
+        kept = []
+        for other, cosine, passes in zip(others, cosines.tolist(), screened):
+            same = self._same_language(language, other.language)
+            if passes or not same:
+                kept.append((other, cosine, same))
         shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])
         ruled_out = self._ruled_out_many(features, kept, shingles, words)

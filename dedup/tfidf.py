@@ -168,8 +168,9 @@ class IncrementalTfidf:
         query_columns = query.indices
         query_weights = self._sublinear(query.data, query_columns)
         query_norm = np.sqrt(query_weights @ query_weights)
-        lengths = np.fromiter((o.indices.size for o in others), dtype=np.int64, count=len(others))
-        columns = np.concatenate([o.indices for o in others])
+        indices = [o.indices for o in others]
+        lengths = np.fromiter(map(len, indices), dtype=np.int64, count=len(others))
+        columns = np.concatenate(indices)
         weights = self._sublinear(np.concatenate([o.data for o in others]), columns)
         rows = np.repeat(np.arange(len(others)), lengths)
         norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=len(others)))
