@@ -20,7 +20,7 @@ import numpy as np
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "link_probability_ceiling", "cannot_link"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text"]
 
 
 class Relation(str, Enum):
