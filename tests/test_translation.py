@@ -2,9 +2,11 @@
 model is exercised in test_embedding.py)."""
 
 import numpy as np
+import pytest
 
 from dedup import Document, EngineConfig, Relation, run_batch
 from dedup.engine import Engine
+from dedup.vectors import EXACT_UP_TO
 
 
 class _StoryEmbedder:
@@ -189,10 +191,14 @@ def test_partners_follow_additions_and_removals():
     assert engine.translation_partners(english.features, "en", exclude="en-0") == ["ru-original"]
 
 
-def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds():
+@pytest.mark.parametrize("exact_up_to", [EXACT_UP_TO, 0], ids=["brute-force", "graphs"])
+def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds(exact_up_to):
     """The documents with a partner, the only ones embedded and compared, are kept up to
-    date as documents come and go: the same pairs, cosines and ranks as a fresh index."""
-    config = EngineConfig(embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0)
+    date as documents come and go: the same pairs, cosines and ranks as a fresh index (with
+    the vector graphs too, which are updated in place)."""
+    config = EngineConfig(
+        embedder=_ScatteredEmbedder(), detect_languages=False, min_lead_similarity=-1.0, exact_vector_search_up_to=exact_up_to
+    )
     documents = []
     for k in range(40):
         figures = f"It had {100 + k % 4} ships. It had {200 + k % 5} men. It had {300 + k % 6} guns."
@@ -210,8 +216,11 @@ def test_adding_and_removing_one_by_one_leaves_the_pairs_a_fresh_batch_finds():
     for doc in documents:
         if doc.id in engine.documents:
             fresh.add(doc)
-    assert engine.translation_pairs() == fresh.translation_pairs()
+    pairs, expected = engine.translation_pairs(), fresh.translation_pairs()
+    assert pairs.keys() == expected.keys()
+    assert all(np.isclose(pairs[p][0], expected[p][0], atol=1e-6) and pairs[p][1] == expected[p][1] for p in expected)
     assert sorted(engine.vectors.ids) == sorted(fresh.vectors.ids)
+    assert engine.vectors.exact == (exact_up_to > 0)
     for doc in documents[5:15]:  # staged and removed at once, as the service scores
         engine.stage(Document(id=f"probe-{doc.id}", text=doc.text, language=doc.language))
         engine.remove(f"probe-{doc.id}")
