@@ -430,15 +430,13 @@ class Engine:
         proposed.pop(doc.id, None)
         if not proposed:
             return []
-        documents = self.documents
-        others = [documents[k] for k in proposed]
+        others = [self.documents[k] for k in proposed]
         cosines = self.tfidf.cosines(counts, [o.counts for o in others])
-        # worth_measuring, for all candidates at once: a pair in two languages always is.
-        screened = (cosines >= self.config.policy.min_cosine).tolist()
+        policy = self.config.policy
         kept = []
-        for other, cosine, passes in zip(others, cosines.tolist(), screened):
+        for other, cosine in zip(others, cosines.tolist()):
             same = self._same_language(language, other.language)
-            if passes or not same:
+            if worth_measuring(cosine, same, policy):
                 kept.append((other, cosine, same))
         shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])

@@ -39,8 +39,8 @@ EXACT_UP_TO = 50_000
 #: Cosines closer than this are equal: two leads that embed alike (machine translations often
 #: agree word for word) are equally near, however the float sums fell.
 COSINE_TOLERANCE = 1e-5
-#: Rows fetched from a graph at first when every row above a cosine is wanted (doubled while
-#: the graph may hold more).
+#: Rows fetched from a graph at first when every row above a cosine is wanted (then four times
+#: as many, while the graph may hold more).
 _FIRST_FETCH = 32
 
 
