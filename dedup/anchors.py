@@ -3,9 +3,9 @@
 A translation keeps its source's figures, its names (exonyms and transliterations share their
 first letters: Alep, Aleppo) and its sentences one by one. The translation model weighs these
 beside the lead embedding (:func:`dedup.relate.translation_probability`), and for most pairs
-in two languages they alone settle the question: whatever the embedding says, a pair that
-shares no figure and no name cannot reach the threshold
-(:func:`dedup.relate.translation_probability_ceiling`).
+in two languages they alone settle the question: a pair that shares no figure and no name is
+not a translation (:func:`dedup.relate.shares_an_anchor`), and most of the others cannot reach
+the threshold whatever the embedding says (:func:`dedup.relate.translation_probability_ceiling`).
 
 :class:`AnchorIndex` keeps each document's figures and name stems in postings lists (written
 here by hand: an inverted index over a few dozen strings per document, with the counts each
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems
+from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems, unmatched_share
 from .features import Features
 from .relate import translation_probability_ceiling
 
@@ -47,7 +47,6 @@ class AnchorIndex:
     def __init__(self, threshold: float) -> None:
         #: The translation probability a pair must be able to reach to be partners.
         self.threshold = threshold
-        self._weigh_all = _sharing_nothing_can_link(threshold)
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
@@ -122,13 +121,9 @@ class AnchorIndex:
         numbers, stems = anchors_of(features)
         shared_numbers = self._shared(numbers, self._postings[0])
         shared_stems = self._shared(stems, self._postings[1])
-        # A pair sharing neither a figure nor a name cannot be a translation (see the module
-        # docstring): only the rows that share one are weighed, unless the model's weights
-        # would let such a pair through.
-        if self._weigh_all if threshold == self.threshold else _sharing_nothing_can_link(threshold):
-            rows = np.arange(len(self._ids))
-        else:
-            rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
+        # A pair sharing neither a figure nor a name is not a translation
+        # (:func:`dedup.relate.shares_an_anchor`): only the rows that share one are weighed.
+        rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
         if exclude is not None and exclude in self._row:
             rows = rows[rows != self._row[exclude]]
         code = self._code_of.get(language, -1)
@@ -142,16 +137,6 @@ class AnchorIndex:
             )
         )
         return [self._ids[row] for row in rows[ceiling >= threshold].tolist()]
-
-
-def _sharing_nothing_can_link(threshold: float) -> bool:
-    """Whether a pair sharing no figure and no name can reach ``threshold`` under the
-    translation model: its best case over the inputs still free (whether each side has
-    figures and names, and the sentence ratio; the ceiling is linear in each)."""
-    corners = np.array([(n, m, r) for n in (0.0, 1.0) for m in (0.0, 1.0) for r in (0.0, 1.0)])
-    zero = np.zeros(len(corners))
-    best = translation_probability_ceiling(zero, zero, corners[:, 0], zero, corners[:, 1], corners[:, 2])
-    return bool(best.max() >= threshold)
 
 
 def pair_anchor_inputs(
@@ -169,4 +154,13 @@ def pair_anchor_inputs(
     name_overlap = np.where(has_names, shared_stems / np.maximum(np.minimum(own_stems, stems), 1), 0.0)
     fewer, more = np.minimum(own_sentences, sentences), np.maximum(own_sentences, sentences)
     sentence_ratio = np.where(fewer >= MIN_SENTENCES_TO_COMPARE, fewer / np.maximum(more, 1), 0.0)
-    return number_dice, shared_numbers, has_numbers.astype(float), name_overlap, has_names.astype(float), sentence_ratio
+    unmatched_numbers = unmatched_share(np.maximum(own_numbers, numbers), shared_numbers)
+    return (
+        number_dice,
+        shared_numbers,
+        has_numbers.astype(float),
+        name_overlap,
+        has_names.astype(float),
+        sentence_ratio,
+        unmatched_numbers,
+    )

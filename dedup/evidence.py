@@ -19,7 +19,7 @@ from .features import Features
 from .normalize import token_spans
 from .shingle import intersection_size
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap"]
+__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap", "unmatched_share"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,10 @@ class PairEvidence:
     ``containment_a_in_b`` is the share of ``a``'s shingles found in ``b`` (1.0: all of ``a`` is
     in ``b``, as for a cut-down copy of ``b``). ``word_containment`` is the same on content words,
     which survives light rewriting. ``number_overlap`` is the share of the smaller set of numbers
-    found in the other (``None`` when either side has fewer than two numbers).
+    found in the other (``None`` when either side has fewer than two numbers);
+    ``unmatched_numbers`` the share of the larger set missing from the other
+    (:func:`unmatched_share`). ``shared_name_stems`` counts the name stems (:func:`name_stems`)
+    both texts hold.
     """
 
     cosine: float
@@ -49,6 +52,8 @@ class PairEvidence:
     shared_numbers: int = 0
     sentence_ratio: float = 0.0
     title_overlap: float | None = None
+    unmatched_numbers: float = 0.0
+    shared_name_stems: int = 0
 
     @property
     def max_containment(self) -> float:
@@ -82,6 +87,8 @@ class PairEvidence:
             shared_numbers=self.shared_numbers,
             sentence_ratio=self.sentence_ratio,
             title_overlap=self.title_overlap,
+            unmatched_numbers=self.unmatched_numbers,
+            shared_name_stems=self.shared_name_stems,
         )
 
 
@@ -151,6 +158,15 @@ def number_overlap(a: Features, b: Features) -> float | None:
     return _overlap(a.numbers, b.numbers)
 
 
+def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float | np.ndarray:
+    """Share of the larger of two sets of figures (``more`` items) missing from the other,
+    ``shared`` of them being in both, smoothed by one so that a single figure says little:
+    a translation keeps its source's figures, so figures that one side has and the other
+    lacks are evidence against it. (The dice coefficient alone read one shared figure out
+    of one against two, say a "25" in two unrelated reports, as two thirds of a match.)"""
+    return (more - shared) / (more + 1)
+
+
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     """Dice coefficient of two sets (0 when both are empty): a translation carries the
     same figures as its source, no more and no fewer."""
@@ -195,6 +211,7 @@ def measure_pair(
     agreement, ordered = order_evidence(a, b)
     shingle_share = containments(shared, len(a.shingles), len(b.shingles))
     word_share = containments(shared_words, len(a.content_words), len(b.content_words))
+    stems_a, stems_b = name_stems(a.names), name_stems(b.names)
     return PairEvidence(
         cosine=float(cosine),
         containment_a_in_b=shingle_share[0],
@@ -207,12 +224,14 @@ def measure_pair(
         ordered_containment=ordered,
         shared_quotations=shared_quotation_count(a, b),
         embedding_cosine=embedding_cosine,
-        name_overlap=_overlap(name_stems(a.names), name_stems(b.names)),
+        name_overlap=_overlap(stems_a, stems_b),
         lead_rank=lead_rank,
         number_dice=_dice(a.numbers, b.numbers),
         shared_numbers=len(a.numbers & b.numbers),
         sentence_ratio=_sentence_ratio(a.sentences, b.sentences),
         title_overlap=_overlap(a.title_words, b.title_words, minimum=1),
+        unmatched_numbers=unmatched_share(max(len(a.numbers), len(b.numbers)), len(a.numbers & b.numbers)),
+        shared_name_stems=len(stems_a & stems_b),
     )
 
 

@@ -3,13 +3,13 @@
 import dataclasses
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dedup.anchors import AnchorIndex, pair_anchor_inputs
 from dedup.evidence import measure_pair
 from dedup.features import Features, extract_features
-from dedup.relate import translation_probability, translation_probability_ceiling
+from dedup.relate import shares_an_anchor, translation_probability, translation_probability_ceiling
 
 _EMPTY = np.empty(0, dtype=np.uint64)
 _NUMBERS = st.frozensets(st.sampled_from([str(n) for n in range(10, 22)]), max_size=8)
@@ -53,8 +53,10 @@ def test_the_ceiling_is_never_below_what_any_embedding_gives_the_pair(a, b, embe
 @settings(max_examples=200, deadline=None)
 @given(_FEATURES, _FEATURES)
 def test_the_ceiling_is_reached_by_a_perfect_embedding(a, b):
-    """It is a ceiling, not a loose bound: cosine 1 at rank 0 gives exactly it."""
+    """It is a ceiling, not a loose bound: cosine 1 at rank 0 gives exactly it (for a pair
+    with an anchor in common; the others are not weighed at all)."""
     evidence = dataclasses.replace(measure_pair(a, b, 0.0, same_language=False), embedding_cosine=1.0, lead_rank=0)
+    assume(shares_an_anchor(evidence))
     assert np.isclose(translation_probability(evidence), _ceiling(a, b))
 
 
@@ -64,7 +66,9 @@ def _brute_partners(
     return sorted(
         doc_id
         for doc_id, (features, other_language) in documents.items()
-        if other_language != language and _ceiling(query, features) >= threshold
+        if other_language != language
+        and shares_an_anchor(measure_pair(query, features, 0.0, same_language=False))
+        and _ceiling(query, features) >= threshold
     )
 
 
@@ -101,16 +105,18 @@ def test_a_document_is_not_its_own_partner_and_one_language_has_none():
     assert index.partners(en, "en", exclude="en") == [] and "ru" not in index
 
 
-def test_pairs_sharing_nothing_are_weighed_when_the_weights_would_let_them_through(monkeypatch):
-    """The shortcut (only documents sharing a figure or a name are weighed) holds for the
-    fitted weights; with weights under which sentences alone could link, every document in
-    another language is weighed."""
-    import dedup.relate
-    from dedup.anchors import _sharing_nothing_can_link
-
-    assert not _sharing_nothing_can_link(0.97)
-    monkeypatch.setitem(dedup.relate.TRANSLATION_WEIGHTS, "sentence_ratio", 20.0)
-    assert _sharing_nothing_can_link(0.97)
+def test_pairs_sharing_no_figure_and_no_name_are_not_partners_nor_translations():
+    """The gate and the model agree: a pair with no anchor in common is never weighed, and
+    even a perfect embedding does not make it a translation."""
+    french = _features(frozenset({"10", "11"}), frozenset({"aleppo"}), 8)
+    english = _features(frozenset({"20", "21"}), frozenset({"putin"}), 8)
     index = AnchorIndex(threshold=0.97)
-    index.add("fr", _features(frozenset({"10", "11"}), frozenset(), 8), "fr")
-    assert index.partners(_features(frozenset({"20", "21"}), frozenset(), 8), "en") == ["fr"]
+    index.add("fr", french, "fr")
+    assert index.partners(english, "en") == []
+    evidence = measure_pair(english, french, 0.0, same_language=False)
+    assert evidence.shared_numbers == 0 and evidence.shared_name_stems == 0
+    perfect = dataclasses.replace(evidence, embedding_cosine=1.0, lead_rank=0)
+    assert translation_probability(perfect) == 0.0
+    sharing_a_name = dataclasses.replace(perfect, shared_name_stems=1)
+    assert translation_probability(sharing_a_name) > 0.0
+
