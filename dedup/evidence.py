@@ -163,7 +163,11 @@ def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float |
     ``shared`` of them being in both, smoothed by one so that a single figure says little:
     a translation keeps its source's figures, so figures that one side has and the other
     lacks are evidence against it. (The dice coefficient alone read one shared figure out
-    of one against two, say a "25" in two unrelated reports, as two thirds of a match.)"""
+    of one against two, say a "25" in two unrelated reports, as two thirds of a match.)
+
+    >>> unmatched_share(1, 1), unmatched_share(2, 1), round(unmatched_share(5, 1), 3)
+    (0.0, 0.3333333333333333, 0.667)
+    """
     return (more - shared) / (more + 1)
 
 

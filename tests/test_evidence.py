@@ -61,6 +61,19 @@ def test_number_overlap_needs_two_numbers_each_side(wire_text):
     assert measure_pair(one_number, extract_features(wire_text), cosine=0.1).number_overlap is None
 
 
+def test_unmatched_figures_and_shared_name_stems():
+    """What the translation model reads besides the lead: the figures one side lacks (the
+    larger set's share, smoothed by one) and the name stems both texts hold."""
+    a = extract_features("Putin visited Aleppo with 54 ships, 4000 troops and 12 planes.")
+    b = extract_features("Poutine a visité Alep avec 54 navires.")
+    evidence = measure_pair(a, b, 0.0, same_language=False)
+    assert evidence.shared_numbers == 1
+    assert evidence.unmatched_numbers == pytest.approx((3 - 1) / (3 + 1))
+    assert evidence.shared_name_stems == 1  # "alep": Aleppo and Alep (Putin and Poutine differ)
+    assert evidence.swapped().unmatched_numbers == evidence.unmatched_numbers
+    assert evidence.swapped().shared_name_stems == evidence.shared_name_stems
+
+
 def test_same_language_flag_is_carried(wire_text):
     a = extract_features(wire_text)
     assert measure_pair(a, a, 1.0, same_language=False).same_language is False
