@@ -1,12 +1,18 @@
 """Refit the link model's weights on a benchmark split and print them for ``dedup/relate.py``.
 
-usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev]
+usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev] [--embedding-cache F.npz]
 
 Candidate pairs come from the engine itself (the same channels and evidence the batch job
 uses); a pair is positive when the gold puts both documents in one lineage. Pairs with an
 unknown gold lineage (METER) are left out. Positives are weighted up five times, because a
 missed link costs a whole document's place while the grouping step already guards against
 weak links merging lineages.
+
+The translation model is fitted on every pair in two languages that shares a figure or a name
+(the partner gate at threshold 0, so the fit does not depend on the weights it replaces): the
+run embeds the leads of all of them, about 5 minutes on dev the first time (keep them with
+``--embedding-cache``). Check a refit with ``benchmarks/quality.py --halves`` before taking it:
+the printed LINK weights were not taken last time (see the comment in ``dedup/relate.py``).
 """
 
 from __future__ import annotations
