@@ -113,3 +113,22 @@ def test_bare_signatures_load_like_sketches(wire_text: str) -> None:
         from_sketches.insert_many(items)
         from_signatures.insert_many((f"doc-{k}", index.signatures(f, statistics)) for k, f in enumerate(features))
         assert _answers(from_signatures, items) == _answers(from_sketches, items)
+
+
+def test_rare_words_are_rare_by_share_and_by_count():
+    """A content word is rare in at most 2 % of the index and in at most
+    RARE_WORD_MAX_DOCUMENTS documents: in a large index, 2 % is a beat's vocabulary."""
+    from dedup.candidates import RARE_WORD_MAX_DOCUMENTS, _rare_words
+
+    features = extract_features("Volkswagen recalled diesel engines in Wolfsburg and Ingolstadt yesterday.")
+    words = features.content_words
+    assert len(words) >= 3
+    statistics = IncrementalTfidf()
+    statistics.n_documents_ = 100 * RARE_WORD_MAX_DOCUMENTS  # 2 % is twice the cap
+    columns = statistics.columns(words)
+    statistics.document_frequency_[columns] = 2 * RARE_WORD_MAX_DOCUMENTS  # common
+    statistics.document_frequency_[columns[0]] = RARE_WORD_MAX_DOCUMENTS + 1  # under 2 %, over the cap
+    statistics.document_frequency_[columns[1]] = RARE_WORD_MAX_DOCUMENTS  # rare
+    assert _rare_words(features, statistics).tolist() == [words[1]]
+    statistics.n_documents_ = 10 * RARE_WORD_MAX_DOCUMENTS  # now 2 % binds first: nothing is rare
+    assert _rare_words(features, statistics).tolist() == words.tolist()  # falls back to every word
