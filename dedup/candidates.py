@@ -44,8 +44,8 @@ def _shingles(features: Features, statistics: IncrementalTfidf) -> np.ndarray:
 RARE_WORD_SHARE = 0.02
 #: ... and in at most this many documents, whatever the index's size: a story's versions
 #: number tens or hundreds, while 2 % of a million documents is a beat's vocabulary. (At
-#: 100k generated documents, a median query's candidates fell from 430 to 182, and its
-#: score cost by a quarter, with 2 fewer false matches out of 2,560; below 10k documents the
+#: 100k generated documents, a median query's candidates fell from 430 to 182 and the CPU of
+#: a Score by a quarter, with 2 fewer false matches out of 2,560; below 10k documents the
 #: share binds first and nothing changes.)
 RARE_WORD_MAX_DOCUMENTS = 200
 
