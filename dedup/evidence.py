@@ -216,6 +216,7 @@ def measure_pair(
     shingle_share = containments(shared, len(a.shingles), len(b.shingles))
     word_share = containments(shared_words, len(a.content_words), len(b.content_words))
     stems_a, stems_b = name_stems(a.names), name_stems(b.names)
+    shared_numbers = len(a.numbers & b.numbers)
     return PairEvidence(
         cosine=float(cosine),
         containment_a_in_b=shingle_share[0],
@@ -231,10 +232,10 @@ def measure_pair(
         name_overlap=_overlap(stems_a, stems_b),
         lead_rank=lead_rank,
         number_dice=_dice(a.numbers, b.numbers),
-        shared_numbers=len(a.numbers & b.numbers),
+        shared_numbers=shared_numbers,
         sentence_ratio=_sentence_ratio(a.sentences, b.sentences),
         title_overlap=_overlap(a.title_words, b.title_words, minimum=1),
-        unmatched_numbers=unmatched_share(max(len(a.numbers), len(b.numbers)), len(a.numbers & b.numbers)),
+        unmatched_numbers=unmatched_share(max(len(a.numbers), len(b.numbers)), shared_numbers),
         shared_name_stems=len(stems_a & stems_b),
     )
 
