@@ -59,7 +59,7 @@ def _rare_words(features: Features, statistics: IncrementalTfidf) -> np.ndarray:
     words = features.content_words
     if statistics.n_documents_ < 100 or len(words) == 0:
         return words
-    frequencies = statistics.document_frequency_[statistics.columns(words)]
+    frequencies = statistics.document_frequencies(words)
     rare = words[(frequencies / statistics.n_documents_ <= RARE_WORD_SHARE) & (frequencies <= RARE_WORD_MAX_DOCUMENTS)]
     return rare if len(rare) else words
 

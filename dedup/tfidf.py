@@ -122,11 +122,9 @@ class IncrementalTfidf:
         bounds = np.searchsorted(rows, np.arange(len(token_hashes) + 1)).tolist()
         return [TermCounts(columns[a:z], counts[a:z]) for a, z in zip(bounds, bounds[1:])]
 
-    def document_share(self, token_hashes: np.ndarray) -> np.ndarray:
-        """Share of indexed documents containing each token (0 for an empty index)."""
-        if self.n_documents_ == 0:
-            return np.zeros(len(token_hashes))
-        return self.document_frequency_[self.columns(token_hashes)] / self.n_documents_
+    def document_frequencies(self, token_hashes: np.ndarray) -> np.ndarray:
+        """How many indexed documents contain each token."""
+        return self.document_frequency_[self.columns(token_hashes)]
 
     def add(self, counts: TermCounts | sp.csr_matrix) -> None:
         """Add one document's counts (or the rows of a matrix) to the document frequencies."""
