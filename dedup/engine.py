@@ -36,6 +36,7 @@ from .relate import (
     derivation,
     follow_up,
     link_strength,
+    within_translation_lag,
     short_of_a_near_copy_many,
     worth_measuring,
 )
@@ -489,6 +490,8 @@ class Engine:
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
         """The link decision of one measured pair (0 = no link), the same in both doors."""
         policy = self.config.policy
+        if not evidence.same_language and not within_translation_lag(a.published_at, b.published_at, policy):
+            return 0.0
         same_source = bool(a.source) and a.source == b.source
         both_dated = a.published_at is not None and b.published_at is not None
         if follow_up(evidence, same_source=same_source, both_dated=both_dated, policy=policy):

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 import numpy as np
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text", "shares_an_anchor"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
 
 
 class Relation(str, Enum):
@@ -79,6 +80,11 @@ class LinkPolicy:
     in other words are two renderings of one text in another language (see
     :func:`renders_one_text`).
 
+    ``max_translation_lag_days``: a translation follows its source within days (a wire's
+    partners render a dispatch within hours); two texts in two languages dated further apart
+    are reports of their own, whatever figures and names they share (see
+    :func:`within_translation_lag`). ``float("inf")`` turns the rule off.
+
     ``min_cosine`` is a screen, not a decision: a candidate pair in one language whose TF-IDF
     cosine is below it is not measured further. Most candidates of the low-threshold LSH
     channels are such pairs (78 % on the dev split, 66 % on the first 8,000 Reuters
@@ -101,13 +107,16 @@ class LinkPolicy:
     rendering_min_order_agreement: float = 0.6
     rendering_min_word_containment: float = 0.5
     rendering_max_containment: float = 0.6
+    max_translation_lag_days: float = 30.0
 
     def __post_init__(self) -> None:
         for name in ("min_shared_quotations", "min_tokens"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.max_translation_lag_days >= 0:
+            raise ValueError(f"max_translation_lag_days must be at least 0, got {self.max_translation_lag_days}")
         for name, value in vars(self).items():
-            if name not in ("min_shared_quotations", "min_tokens") and not 0.0 <= value <= 1.0:
+            if name not in ("min_shared_quotations", "min_tokens", "max_translation_lag_days") and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
@@ -300,6 +309,8 @@ TRANSLATION_WEIGHTS: dict[str, float] = {
 TRANSLATION_INTERCEPT = -0.69
 
 
+SECONDS_PER_DAY = 86_400.0
+
 #: Lead ranks at or beyond this are all "far": a translation is among its source's nearest
 #: leads in its language, and its source is among its own.
 MAX_LEAD_RANK = 5
@@ -328,6 +339,23 @@ def shares_an_anchor(evidence: PairEvidence) -> bool:
     source's figures and names, and a pair with neither is not one, whatever else it shares
     (the translation model is fitted on pairs that have one)."""
     return evidence.shared_numbers > 0 or evidence.shared_name_stems > 0
+
+
+def within_translation_lag(a: datetime | None, b: datetime | None, policy: LinkPolicy = DEFAULT_POLICY) -> bool:
+    """Whether two texts published at ``a`` and ``b`` can be one text in two languages: not
+    when both are dated and more than ``policy.max_translation_lag_days`` apart. Undated
+    texts are not judged by time.
+
+    >>> from datetime import timezone
+    >>> day = lambda d: datetime(2014, 12, d, tzinfo=timezone.utc)
+    >>> within_translation_lag(day(1), day(3)), within_translation_lag(day(1), None)
+    (True, True)
+    >>> within_translation_lag(datetime(1987, 10, 19, tzinfo=timezone.utc), day(22))
+    False
+    """
+    if a is None or b is None:
+        return True
+    return abs((a - b).total_seconds()) <= policy.max_translation_lag_days * SECONDS_PER_DAY
 
 
 def translation_probability(evidence: PairEvidence) -> float:

@@ -118,6 +118,8 @@ def test_derivation_names_the_relation(evidence, same_source, same_day, expected
         ("merge_min_probability", -0.1, "merge_min_probability must be between 0 and 1"),
         ("min_shared_quotations", 0, "min_shared_quotations must be at least 1"),
         ("min_tokens", 0, "min_tokens must be at least 1"),
+        ("max_translation_lag_days", -1.0, "max_translation_lag_days must be at least 0"),
+        ("max_translation_lag_days", float("nan"), "max_translation_lag_days must be at least 0"),
     ],
 )
 def test_policy_checks_its_arguments(field, value, message):

@@ -1,11 +1,14 @@
 """The translation channel, with a stand-in embedder so the test is exact and fast (the real
 model is exercised in test_embedding.py)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from dedup import Document, EngineConfig, Relation, run_batch
 from dedup.engine import Engine
+from dedup.relate import LinkPolicy
 from dedup.vectors import EXACT_UP_TO
 
 
@@ -92,6 +95,30 @@ def test_translation_links_are_the_same_with_workers(monkeypatch):
     monkeypatch.setattr(dedup.batch, "PARALLEL_MIN_ITEMS", 1)
     docs = _documents()
     assert run_batch(docs, _config(), workers=2) == run_batch(docs, _config(), workers=1)
+
+
+def _dated(docs, original_day: str, renderings_day: str):
+    from dedup.document import parse_timestamp
+
+    day = {"ru": parse_timestamp(original_day), "en": parse_timestamp(renderings_day)}
+    return [dataclasses.replace(d, published_at=day.get(d.language)) for d in docs]
+
+
+def test_texts_dated_further_apart_than_the_lag_are_not_translations():
+    """A translation follows its source within days: two texts dated a year apart are
+    reports of their own, in both doors."""
+    far = _dated(_documents(), "2021-07-25", "2022-07-25")
+    placements = run_batch(far, _config())
+    assert all(placements[f"en-{k}"].relation is not Relation.TRANSLATION for k in range(3))
+    assert placements["en-0"].lineage_id != placements["ru-original"].lineage_id
+    engine = Engine(_config())
+    engine.add(far[0])
+    assert engine.links_for(far[1]) == []
+    # Within the lag (and with the rule turned off), the same texts are translations.
+    near = _dated(_documents(), "2021-07-25", "2021-07-27")
+    assert run_batch(near, _config())["en-0"].relation is Relation.TRANSLATION
+    unlimited = dataclasses.replace(_config(), policy=LinkPolicy(max_translation_lag_days=float("inf")))
+    assert run_batch(far, unlimited)["en-0"].relation is Relation.TRANSLATION
 
 
 def test_a_lone_detected_language_does_not_make_the_index_embed():
