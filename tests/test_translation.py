@@ -97,6 +97,25 @@ def test_translation_links_are_the_same_with_workers(monkeypatch):
     assert run_batch(docs, _config(), workers=2) == run_batch(docs, _config(), workers=1)
 
 
+def test_leads_embedded_by_workers_reach_the_callers_cache(tmp_path, monkeypatch):
+    """A parallel batch embeds in forked workers; what they computed must end up in the
+    cache the caller saves, so the next run over the same corpus embeds nothing."""
+    import dedup.batch
+    from dedup.embedding import CachingEmbedder
+
+    def refuse(self, texts):  # pragma: no cover - reaching it fails the test
+        raise AssertionError(f"embedded again: {texts}")
+
+    monkeypatch.setattr(dedup.batch, "PARALLEL_MIN_ITEMS", 1)
+    path = str(tmp_path / "leads.npz")
+    cache = CachingEmbedder(_StoryEmbedder(), path)
+    first = run_batch(_documents(), EngineConfig(embedder=cache, detect_languages=False), workers=2)
+    cache.save()
+    monkeypatch.setattr(_StoryEmbedder, "embed", refuse)
+    again = CachingEmbedder(_StoryEmbedder(), path)
+    assert run_batch(_documents(), EngineConfig(embedder=again, detect_languages=False), workers=2) == first
+
+
 def _dated(docs, original_day: str, renderings_day: str):
     from dedup.document import parse_timestamp
 
