@@ -23,6 +23,8 @@ import tempfile
 import time
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,36 +87,57 @@ def _score(bench: Path, gold: Path, rows: list[dict]) -> dict:
     return json.loads(scored.stdout)
 
 
-def _halves(bench: Path, split: Path, config: EngineConfig) -> list[dict]:
-    """Run the batch job on each half of ``split``'s stories and score each half alone
-    (in a temporary copy: the benchmark is never copied into the repository)."""
+def story_halves(split: Path) -> list[tuple[list[str], list[dict]]]:
+    """The split's corpus lines and gold records in two halves, a story's documents kept
+    together (the half is fixed by a hash of the story id)."""
     gold = [json.loads(line) for line in (split / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     half_of = {g["id"]: zlib.crc32((g.get("story") or g["id"]).encode()) % 2 for g in gold}
     lines = [x for x in (split / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     line_half = [half_of[json.loads(x)["id"]] for x in lines]
-    results = []
-    for half in (0, 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            corpus, gold_file = Path(tmp) / "corpus.jsonl", Path(tmp) / "gold.jsonl"
-            corpus.write_text("".join(x + "\n" for x, h in zip(lines, line_half) if h == half), encoding="utf-8")
-            gold_file.write_text("".join(json.dumps(g) + "\n" for g in gold if half_of[g["id"]] == half), encoding="utf-8")
-            documents = read_corpus(str(corpus), warn=lambda m: None)
-            started = time.monotonic()
-            placements = run_batch(documents, config)
-            seconds = round(time.monotonic() - started, 1)
-            figures = _score(bench, gold_file, placement_rows(documents, placements))
-        figures["seconds"] = seconds  # the batch job's, as for the whole split
-        results.append(figures)
-    return results
+    return [
+        ([x for x, h in zip(lines, line_half) if h == half], [g for g in gold if half_of[g["id"]] == half])
+        for half in (0, 1)
+    ]
 
 
-def _halves_table(results: list[dict]) -> list[str]:
+@contextmanager
+def temporary_split(lines: list[str], gold: list[dict]) -> Iterator[tuple[Path, Path]]:
+    """A corpus file and a gold file holding ``lines`` and ``gold``, deleted afterwards (the
+    benchmark is never copied into the repository)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus, gold_file = Path(tmp) / "corpus.jsonl", Path(tmp) / "gold.jsonl"
+        corpus.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+        gold_file.write_text("".join(json.dumps(g) + "\n" for g in gold), encoding="utf-8")
+        yield corpus, gold_file
+
+
+def run_and_score(bench: Path, lines: list[str], gold: list[dict], config: EngineConfig) -> dict:
+    """The scorer's figures for the batch job over ``lines``, with the job's own seconds."""
+    with temporary_split(lines, gold) as (corpus, gold_file):
+        documents = read_corpus(str(corpus), warn=lambda m: None)
+        started = time.monotonic()
+        placements = run_batch(documents, config)
+        seconds = round(time.monotonic() - started, 1)
+        figures = _score(bench, gold_file, placement_rows(documents, placements))
+    figures["seconds"] = seconds  # the batch job's, as for the whole split
+    return figures
+
+
+def _halves(bench: Path, split: Path, config: EngineConfig) -> list[dict]:
+    """Run the batch job on each half of ``split``'s stories and score each half alone."""
+    return [run_and_score(bench, lines, gold, config) for lines, gold in story_halves(split)]
+
+
+def halves_table(results: list[dict], labels: list[str] | None = None) -> list[str]:
+    """A Markdown table of the scorer's figures, one row per run (labelled by its half, or
+    by ``labels``)."""
     lines = ["| half | documents | " + " | ".join(_HALF_FIGURES) + " | cross-language recall | false links | seconds |"]
     lines.append("| --- " * (len(_HALF_FIGURES) + 5) + "|")
     for half, f in enumerate(results):
         values = " | ".join(str(f.get(k)) for k in _HALF_FIGURES)
         cross = f.get("recall_by", {}).get("wmt21/cross-lang")
-        lines.append(f"| {half} | {f['docs']} | {values} | {cross} | {f.get('false_links_by')} | {f['seconds']} |")
+        label = labels[half] if labels else str(half)
+        lines.append(f"| {label} | {f['docs']} | {values} | {cross} | {f.get('false_links_by')} | {f['seconds']} |")
     return lines
 
 
@@ -136,7 +159,7 @@ def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float
     ]
     lines += [f"| {key} | {value} |" for key, value in figures.items() if key not in ("relation_confusion",)]
     if halves:
-        lines += ["", "Each half of the split's stories alone (`--halves`):", ""] + _halves_table(halves)
+        lines += ["", "Each half of the split's stories alone (`--halves`):", ""] + halves_table(halves)
     with path.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
@@ -176,7 +199,7 @@ def main() -> int:
         print(f"{key}: {value}")
     if halves:
         print("\neach half of the split's stories alone:")
-        print("\n".join(_halves_table(halves)))
+        print("\n".join(halves_table(halves)))
     gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
     _errors(gold, {r["id"]: r for r in rows}, args.errors)
     return 0

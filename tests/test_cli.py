@@ -317,10 +317,18 @@ def test_no_translations_skips_the_embedder(tmp_path, monkeypatch):
 
 
 def _two_languages(tmp_path):
+    """A Russian report and its English translation: the same figures, names and sentences."""
+    ru = (
+        "Путин прибыл в Санкт-Петербург на Главный военно-морской парад 2021 года. Президент Владимир Путин "
+        "осмотрел 54 корабля и 4000 военнослужащих, сообщил Кремль. Парад прошёл в Финском заливе и на Неве."
+    )
+    en = (
+        "Putin arrived in Saint Petersburg for the Main Naval Parade of 2021. President Vladimir Putin "
+        "reviewed 54 ships and 4000 servicemen, the Kremlin said. The parade took place in the Gulf of Finland and on the Neva."
+    )
     corpus = tmp_path / "two-languages.jsonl"
     corpus.write_text(
-        '{"id": "en", "text": "Rebels entered Aleppo on Friday after a two-day offensive, 40 people died.", "language": "en"}\n'
-        '{"id": "fr", "text": "Les rebelles sont entrés dans Alep vendredi après une offensive de deux jours, 40 morts.", "language": "fr"}\n',
+        json.dumps({"id": "ru", "text": ru, "language": "ru"}) + "\n" + json.dumps({"id": "en", "text": en, "language": "en"}) + "\n",
         encoding="utf-8",
     )
     return corpus
