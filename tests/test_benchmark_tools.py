@@ -1,0 +1,57 @@
+"""The pieces of the benchmark scripts that decide what is measured: the story halves of a
+split and the scoped replacement of the translation weights (``--cross-fit``)."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from dedup import relate
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _script(name: str):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def _split(tmp_path: Path) -> Path:
+    stories = {f"s{k}": [f"s{k}-a", f"s{k}-b", f"s{k}-c"] for k in range(12)}
+    gold = [{"id": i, "story": s, "lineage": s} for s, ids in stories.items() for i in ids]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold), encoding="utf-8")
+    (tmp_path / "corpus.jsonl").write_text("".join(json.dumps({"id": g["id"], "text": "x"}) + "\n" for g in gold), encoding="utf-8")
+    return tmp_path
+
+
+def test_story_halves_keep_each_story_whole_and_lose_no_document(tmp_path):
+    quality = _script("quality")
+    halves = quality.story_halves(_split(tmp_path))
+    assert len(halves) == 2 and all(gold for _, gold in halves)
+    stories = [{g["story"] for g in gold} for _, gold in halves]
+    assert not stories[0] & stories[1]
+    ids = [json.loads(line)["id"] for lines, _ in halves for line in lines]
+    assert sorted(ids) == sorted(g["id"] for _, gold in halves for g in gold)
+    assert len(ids) == 36
+    with quality.temporary_split(*halves[0]) as (corpus, gold_file):
+        assert corpus.read_text(encoding="utf-8").count("\n") == len(halves[0][0])
+        assert gold_file.exists()
+    assert not corpus.exists()
+
+
+def test_translation_weights_are_replaced_for_the_block_only():
+    fit = _script("fit_link_model")
+    deployed = dict(relate.TRANSLATION_WEIGHTS), relate.TRANSLATION_INTERCEPT
+    zero = dict.fromkeys(deployed[0], 0.0)
+    with pytest.raises(RuntimeError), fit.translation_weights(zero, -9.0):
+        assert relate.TRANSLATION_WEIGHTS == zero and relate.TRANSLATION_INTERCEPT == -9.0
+        raise RuntimeError("a failed run must not leave its weights behind")
+    assert (relate.TRANSLATION_WEIGHTS, relate.TRANSLATION_INTERCEPT) == deployed
