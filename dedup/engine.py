@@ -36,8 +36,9 @@ from .relate import (
     derivation,
     follow_up,
     link_strength,
-    within_translation_lag,
+    renders_one_text,
     short_of_a_near_copy_many,
+    within_translation_lag,
     worth_measuring,
 )
 from .shingle import intersection_sizes
@@ -716,6 +717,9 @@ class Engine:
         )
         return derivation(child_in_parent, same_source=same_source, same_day=same_day, policy=self.config.policy)
 
+    def _renders_one_text(self, evidence: PairEvidence) -> bool:
+        return renders_one_text(evidence, self.config.policy)
+
     def place(self, links: list[Link]) -> dict[str, Placement]:
         """Group documents by ``links`` and orient every lineage."""
         by_component: dict[str, list[Link]] = {}
@@ -728,7 +732,7 @@ class Engine:
         placements: dict[str, Placement] = {}
         for component in components:
             nodes = {doc_id: self.documents[doc_id].node() for doc_id in component}
-            for placement in orient(nodes, by_component.get(component[0], []), self.relation_of):
+            for placement in orient(nodes, by_component.get(component[0], []), self.relation_of, self._renders_one_text):
                 placements[placement.id] = placement
         return placements
 

@@ -139,9 +139,18 @@ def orient(
     nodes: dict[str, Node],
     links: list[Link],
     relation_of: Callable[[PairEvidence, Node, Node], Relation],
+    renders_one_text: Callable[[PairEvidence], bool] | None = None,
 ) -> list[Placement]:
     """Place every document of one component: its lineage id (the root's id), parent,
-    relation to the parent and the strength of that link."""
+    relation to the parent and the strength of that link.
+
+    With ``renders_one_text`` (whether two linked texts in one language have the shape of two
+    translations of one text, :func:`dedup.relate.renders_one_text`): a document that would
+    hang from another rendering of a foreign text, itself placed as a translation of that
+    text, hangs from the foreign text instead, as a translation, with the weaker of the two
+    links' strengths. A rendering derives from its source, not from a second translator's
+    version: this is where it lands when its own link to the source fell short of the
+    threshold while its sibling's did not."""
     by_doc: dict[str, list[Link]] = {doc_id: [] for doc_id in nodes}
     for link in links:
         by_doc[link.a].append(link)
@@ -170,13 +179,29 @@ def orient(
                 # Equal strengths: the parent nearer the original (its root key ranks first).
                 heapq.heappush(frontier, (not before, not direct, -link.strength, rank[doc_id], child, doc_id, id(link), link))
 
+    placed_as: dict[str, Placement] = {}
     place(root)
     while frontier:
         *_, child, parent, _, link = heapq.heappop(frontier)
         if child in placed:
             continue
-        relation = relation_of(link.seen_from(child), nodes[child], nodes[parent])
-        placements.append(Placement(child, root, parent, relation, round(link.strength, 4)))
+        evidence = link.seen_from(child)
+        relation = relation_of(evidence, nodes[child], nodes[parent])
+        placement = Placement(child, root, parent, relation, round(link.strength, 4))
+        source = placed_as.get(parent)
+        if (
+            renders_one_text is not None
+            and source is not None
+            and source.relation is Relation.TRANSLATION
+            and source.parent_id is not None
+            and nodes[source.parent_id].language != nodes[child].language
+            and evidence.same_language
+            and renders_one_text(evidence)
+        ):
+            score = round(min(link.strength, source.score), 4)
+            placement = Placement(child, root, source.parent_id, Relation.TRANSLATION, score)
+        placements.append(placement)
+        placed_as[child] = placement
         place(child)
     if len(placed) != len(nodes):
         raise ValueError("orient() needs a connected component")

@@ -1,5 +1,6 @@
 """Grouping and orientation of lineages (dedup/lineage.py)."""
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -235,3 +236,26 @@ def test_cut_down_copy_hangs_from_the_wire_when_the_sibling_link_is_as_strong():
         _link("cut", "wire", 1.0, 0.5, strength=1.0),
     ]
     assert _by_id(orient(nodes, links, _relation))["cut"].parent_id == "wire"
+
+
+def _translation_relation(child_in_parent: PairEvidence, child: Node, parent: Node) -> Relation:
+    return Relation.TRANSLATION if not child_in_parent.same_language else _relation(child_in_parent, child, parent)
+
+
+@pytest.mark.parametrize("renders, parent, relation, score", [(True, "ru", Relation.TRANSLATION, 0.97), (False, "en-1", Relation.PARTIAL, 0.99)])
+def test_a_rendering_linked_only_to_a_sibling_hangs_from_the_foreign_source(renders, parent, relation, score):
+    """Two English renderings of a Russian original; only one of them linked to it directly.
+    The other derives from the original, not from the first translator's version, when the
+    two have the shape of two renderings of one text; otherwise (an edited copy of the
+    first English version, say) it stays where its link puts it."""
+    nodes = {
+        "ru": Node("ru", T0, 0, "tass", "ru"),
+        "en-1": Node("en-1", None, 1, "desk", "en"),
+        "en-2": Node("en-2", None, 2, "desk", "en"),
+    }
+    foreign = dataclasses.replace(_evidence(0.0, 0.0), same_language=False)
+    links = [Link("en-1", "ru", 0.97, foreign), _link("en-2", "en-1", 0.3, 0.3, strength=0.99)]
+    placements = _by_id(orient(nodes, links, _translation_relation, renders_one_text=lambda evidence: renders))
+    _assert_tree(list(placements.values()), set(nodes))
+    assert placements["en-1"].parent_id == "ru" and placements["en-1"].relation is Relation.TRANSLATION
+    assert (placements["en-2"].parent_id, placements["en-2"].relation, placements["en-2"].score) == (parent, relation, score)
