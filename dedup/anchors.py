@@ -10,18 +10,22 @@ the threshold whatever the embedding says (:func:`dedup.relate.translation_proba
 :class:`AnchorIndex` keeps each document's figures and name stems in postings lists (written
 here by hand: an inverted index over a few dozen strings per document, with the counts each
 query needs computed in NumPy) and answers, for one document, its *partners*: the indexed
-documents in another language whose pair with it can still be a translation. The translation
+documents in another language, published within the translation lag of it when both are
+dated, whose pair with it can still be a translation. The translation
 channel embeds and compares only partners, so the costliest step of a multilingual corpus,
 embedding leads, is spent only on documents that have one.
 """
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 import numpy as np
 
 from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems, unmatched_share
 from .features import Features
-from .relate import translation_probability_ceiling
+from .relate import SECONDS_PER_DAY, translation_probability_ceiling
 
 __all__ = ["AnchorIndex", "anchors_of"]
 
@@ -44,15 +48,19 @@ class AnchorIndex:
     ['ru']
     """
 
-    def __init__(self, threshold: float) -> None:
+    def __init__(self, threshold: float, max_lag_days: float = math.inf) -> None:
         #: The translation probability a pair must be able to reach to be partners.
         self.threshold = threshold
+        #: Two dated documents further apart than this are not partners
+        #: (:func:`dedup.relate.within_translation_lag`).
+        self.max_lag_days = max_lag_days
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
         self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
         self._size = np.zeros((16, 3), dtype=np.int32)  # figures, name stems, sentences
         self._codes = np.zeros(16, dtype=np.int32)
+        self._days = np.full(16, np.nan)  # publication time in days, NaN when undated
         self._code_of: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -61,7 +69,7 @@ class AnchorIndex:
     def __contains__(self, doc_id: object) -> bool:
         return doc_id in self._row
 
-    def add(self, doc_id: str, features: Features, language: str) -> None:
+    def add(self, doc_id: str, features: Features, language: str, published_at: datetime | None = None) -> None:
         """Hold the anchors of ``doc_id`` (replacing what it had)."""
         if doc_id in self._row:
             self.remove(doc_id)
@@ -69,12 +77,14 @@ class AnchorIndex:
         if row == len(self._size):
             self._size = np.concatenate([self._size, np.zeros_like(self._size)])
             self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
+            self._days = np.concatenate([self._days, np.full_like(self._days, np.nan)])
         anchors = anchors_of(features)
         for postings, keys in zip(self._postings, anchors):
             for key in keys:
                 postings.setdefault(key, []).append(row)
         self._size[row] = (len(anchors[0]), len(anchors[1]), features.sentences)
         self._codes[row] = self._code_of.setdefault(language, len(self._code_of))
+        self._days[row] = _days(published_at)
         self._ids.append(doc_id)
         self._row[doc_id] = row
         self._anchors.append(anchors)
@@ -99,6 +109,7 @@ class AnchorIndex:
                     rows[rows.index(last)] = row
             self._size[row] = self._size[last]
             self._codes[row] = self._codes[last]
+            self._days[row] = self._days[last]
             self._ids[row], self._anchors[row] = moved, self._anchors[last]
             self._row[moved] = row
         self._ids.pop()
@@ -112,11 +123,18 @@ class AnchorIndex:
         return np.bincount(np.concatenate(hits), minlength=len(self._ids))
 
     def partners(
-        self, features: Features, language: str, *, exclude: str | None = None, threshold: float | None = None
+        self,
+        features: Features,
+        language: str,
+        *,
+        exclude: str | None = None,
+        threshold: float | None = None,
+        published_at: datetime | None = None,
     ) -> list[str]:
         """Indexed documents in another language than ``language`` whose pair with this
         document can still reach ``threshold`` (default: the index's) under the translation
-        model, in row order; ``exclude`` (the document itself) is left out."""
+        model, and that were not published too long before or after ``published_at``, in row
+        order; ``exclude`` (the document itself) is left out."""
         threshold = self.threshold if threshold is None else threshold
         numbers, stems = anchors_of(features)
         shared_numbers = self._shared(numbers, self._postings[0])
@@ -128,6 +146,9 @@ class AnchorIndex:
             rows = rows[rows != self._row[exclude]]
         code = self._code_of.get(language, -1)
         rows = rows[self._codes[rows] != code]
+        if published_at is not None and math.isfinite(self.max_lag_days):
+            lag = np.abs(self._days[rows] - _days(published_at))  # NaN (never too long) if undated
+            rows = rows[~(lag > self.max_lag_days)]
         if not len(rows):
             return []
         size = self._size[rows]
@@ -137,6 +158,11 @@ class AnchorIndex:
             )
         )
         return [self._ids[row] for row in rows[ceiling >= threshold].tolist()]
+
+
+def _days(published_at: datetime | None) -> float:
+    """A publication time in days since the epoch (NaN when unknown)."""
+    return published_at.timestamp() / SECONDS_PER_DAY if published_at is not None else math.nan
 
 
 def pair_anchor_inputs(

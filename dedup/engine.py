@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
@@ -188,8 +189,8 @@ class Engine:
         self._next_order += 1
         self.documents[doc.id] = indexed
         if self._anchors is not None:
-            self._anchors.add(doc.id, features, language)
-            partners = self.translation_partners(features, language, doc.id)
+            self._anchors.add(doc.id, features, language, doc.published_at)
+            partners = self.translation_partners(features, language, doc.id, doc.published_at)
             self._count_partners(doc.id, partners, +1)
             # Still its partners if it is removed next (a scored document is staged, then removed).
             self._last_partners = (doc.id, partners)
@@ -265,7 +266,7 @@ class Engine:
             if last is not None and last[0] == doc_id:
                 partners = last[1]
             else:
-                partners = self.translation_partners(indexed.features, indexed.language, doc_id)
+                partners = self.translation_partners(indexed.features, indexed.language, doc_id, indexed.document.published_at)
             self._count_partners(doc_id, partners, -1)
             self._anchors.remove(doc_id)
             del self._partner_counts[doc_id]
@@ -320,21 +321,25 @@ class Engine:
         """The figures and name stems of every indexed document, and how many partners each
         has (built on first use, then kept up to date by :meth:`add` and :meth:`remove`)."""
         if self._anchors is None:
-            self._anchors = AnchorIndex(self.config.policy.min_translation_probability)
+            policy = self.config.policy
+            self._anchors = AnchorIndex(policy.min_translation_probability, policy.max_translation_lag_days)
             for doc_id, indexed in self.documents.items():
-                self._anchors.add(doc_id, indexed.features, indexed.language)
+                self._anchors.add(doc_id, indexed.features, indexed.language, indexed.document.published_at)
             for k, (doc_id, indexed) in enumerate(self.documents.items()):
-                self._count_partners(doc_id, self.translation_partners(indexed.features, indexed.language, doc_id), 0)
+                partners = self.translation_partners(indexed.features, indexed.language, doc_id, indexed.document.published_at)
+                self._count_partners(doc_id, partners, 0)
                 if (k + 1) % 1000 == 0 or k + 1 == len(self.documents):
                     progress("translation partners", k + 1, len(self.documents))
         return self._anchors
 
-    def translation_partners(self, features: Features, language: str, exclude: str | None = None) -> list[str]:
+    def translation_partners(
+        self, features: Features, language: str, exclude: str | None = None, published_at: datetime | None = None
+    ) -> list[str]:
         """Indexed documents in another language that this one could translate or be
-        translated from, judged by the figures, names and sentences the two texts share
-        (:class:`dedup.anchors.AnchorIndex`). A document with none cannot be a translation
-        whatever its lead says: its lead is neither embedded nor compared."""
-        return self._anchor_index().partners(features, language, exclude=exclude)
+        translated from, judged by the figures, names and sentences the two texts share and
+        by their dates (:class:`dedup.anchors.AnchorIndex`). A document with none cannot be a
+        translation whatever its lead says: its lead is neither embedded nor compared."""
+        return self._anchor_index().partners(features, language, exclude=exclude, published_at=published_at)
 
     def _count_partners(self, doc_id: str, partners: list[str], change: int) -> None:
         """Record that ``doc_id`` has ``partners`` (``change`` 0: counted from scratch, for
@@ -518,7 +523,7 @@ class Engine:
         if indexed is not None:
             return self._nearest_translations(doc, language, indexed, indexed) if self._partner_counts[doc.id] else {}
         # Not indexed: compared as if it were, when its partners would have a partner too.
-        partners = self.translation_partners(features, language, exclude=doc.id)
+        partners = self.translation_partners(features, language, exclude=doc.id, published_at=doc.published_at)
         if not partners:
             return {}
         query = IndexedDocument(doc, features, counts if counts is not None else self.counts_of(features), -1, language)

@@ -83,7 +83,8 @@ class LinkPolicy:
     ``max_translation_lag_days``: a translation follows its source within days (a wire's
     partners render a dispatch within hours); two texts in two languages dated further apart
     are reports of their own, whatever figures and names they share (see
-    :func:`within_translation_lag`). ``float("inf")`` turns the rule off.
+    :func:`within_translation_lag`); nor are they translation partners, whose leads are
+    embedded (:class:`dedup.anchors.AnchorIndex`). ``float("inf")`` turns the rule off.
 
     ``min_cosine`` is a screen, not a decision: a candidate pair in one language whose TF-IDF
     cosine is below it is not measured further. Most candidates of the low-threshold LSH

@@ -120,3 +120,27 @@ def test_pairs_sharing_no_figure_and_no_name_are_not_partners_nor_translations()
     sharing_a_name = dataclasses.replace(perfect, shared_name_stems=1)
     assert translation_probability(sharing_a_name) > 0.0
 
+
+
+def test_documents_dated_further_apart_than_the_lag_are_not_partners():
+    """A translation follows its source within days (:func:`dedup.relate.within_translation_lag`):
+    two dated documents a year apart are not partners, so neither lead is embedded for the
+    other; an undated document is never too far. Dates follow their rows when a document
+    before them is removed."""
+    from datetime import datetime, timezone
+
+    day = lambda y, m, d: datetime(y, m, d, tzinfo=timezone.utc)  # noqa: E731
+    ru = extract_features("Путин осмотрел 54 корабля и 4000 военных в Кронштадте. Кремль сообщил.")
+    en = extract_features("Putin reviewed 54 ships and 4000 troops in Kronstadt, the Kremlin said.")
+    index = AnchorIndex(threshold=0.97, max_lag_days=30)
+    index.add("gone", ru, "ru", day(2020, 1, 1))
+    index.add("ru-near", ru, "ru", day(2021, 7, 20))
+    index.add("ru-far", ru, "ru", day(2022, 7, 25))
+    index.add("ru-undated", ru, "ru")
+    assert index.partners(en, "en", published_at=day(2021, 7, 25)) == ["ru-near", "ru-undated"]
+    index.remove("gone")  # the last row moves into the freed one, with its date
+    assert sorted(index.partners(en, "en", published_at=day(2021, 7, 25))) == ["ru-near", "ru-undated"]
+    assert sorted(index.partners(en, "en")) == ["ru-far", "ru-near", "ru-undated"]  # undated query
+    unlimited = AnchorIndex(threshold=0.97)  # no lag given: dates are not judged
+    unlimited.add("ru-far", ru, "ru", day(2022, 7, 25))
+    assert unlimited.partners(en, "en", published_at=day(2021, 7, 25)) == ["ru-far"]

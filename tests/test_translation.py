@@ -127,7 +127,12 @@ def test_texts_dated_further_apart_than_the_lag_are_not_translations():
     """A translation follows its source within days: two texts dated a year apart are
     reports of their own, in both doors."""
     far = _dated(_documents(), "2021-07-25", "2022-07-25")
-    placements = run_batch(far, _config())
+
+    class Refusing(_StoryEmbedder):
+        def embed(self, texts):  # pragma: no cover - reaching it fails the test
+            raise AssertionError("texts a year apart are not translation partners: nothing to embed")
+
+    placements = run_batch(far, EngineConfig(embedder=Refusing(), detect_languages=False))
     assert all(placements[f"en-{k}"].relation is not Relation.TRANSLATION for k in range(3))
     assert placements["en-0"].lineage_id != placements["ru-original"].lineage_id
     engine = Engine(_config())
