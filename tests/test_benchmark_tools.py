@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dedup import relate
@@ -58,3 +59,29 @@ def test_translation_weights_are_replaced_for_the_block_only():
         assert relate.TRANSLATION_WEIGHTS == zero and relate.TRANSLATION_INTERCEPT == -9.0
         raise RuntimeError("a failed run must not leave its weights behind")
     assert (relate.TRANSLATION_WEIGHTS, relate.TRANSLATION_INTERCEPT) == deployed
+
+
+def test_counter_separation_measures_a_signal_against_the_independent_budget():
+    separation = _script("counter_separation")
+    positives, negatives = np.array([0.2, 0.52, 0.8, 0.9]), np.linspace(0.0, 0.6, 20)
+    assert separation.auc(np.array([1.0]), np.array([0.0])) == 1.0
+    assert separation.auc(negatives, negatives) == 0.5  # a signal against itself is chance
+    # 3 of 20 independents (15 %) may pass: the threshold sits below the fourth highest.
+    threshold = np.sort(negatives)[::-1][3]
+    assert (negatives > threshold).sum() == 3
+    assert separation.recall_within_budget(positives, negatives) == 0.75
+    assert separation.recall_within_budget(positives, negatives, budget=0.0) == 0.5  # above every independent
+
+
+def test_counter_pairs_pair_each_derived_or_independent_story_with_its_original():
+    separation = _script("counter_separation")
+    gold = {
+        "c-1": {"dataset": "counter", "story": "c-1", "parent": None, "relation": "original"},
+        "c-1p": {"dataset": "counter", "story": "c-1", "parent": "c-1", "relation": "partial"},
+        "c-1n": {"dataset": "counter", "story": "c-1", "parent": None, "relation": "independent"},
+        "c-2n": {"dataset": "counter", "story": "c-2", "parent": None, "relation": "independent"},  # no original here
+        "w-1": {"dataset": "wmt21", "story": "w", "parent": "w-0", "relation": "translation"},
+    }
+    assert sorted(separation.counter_pairs(gold)) == [("c-1n", "c-1", "independent"), ("c-1p", "c-1", "partial")]
+    table = separation.separation_table({"cosine": np.array([0.9, 0.1])}, ["partial", "independent"])
+    assert table[2].startswith("| cosine |") and "| 1.0 |" in table[2]
