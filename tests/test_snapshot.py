@@ -1,0 +1,150 @@
+"""The engine snapshot beside a SQLite store: a restart that starts from it answers exactly as
+a full replay of the store would, and a snapshot that does not match is ignored."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dedup import Document
+from dedup.document import parse_timestamp
+from dedup.engine import EngineConfig
+from dedup.features import FeatureConfig
+from dedup.service import LineageIndex
+from dedup.snapshot import config_fingerprint, read_header
+from dedup.store import SQLiteStore
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+CONFIG = EngineConfig(embedder=None)
+
+
+def _seeds() -> list[Document]:
+    return [
+        Document(id=path.stem, text=path.read_text(encoding="utf-8"), published_at=parse_timestamp(f"2024-11-29T0{k}:00Z"))
+        for k, path in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]
+
+
+def _index(data: Path, docs: list[Document], **kwargs) -> LineageIndex:
+    index = LineageIndex(SQLiteStore(data), config=CONFIG, **kwargs)
+    for doc in docs:
+        index.index(doc)
+    return index
+
+
+def _answers(index: LineageIndex, probe: Document) -> tuple:
+    """Everything a caller can read back: every lineage, and a score of ``probe``."""
+    trees = sorted(
+        (tree.lineage_id, tuple(tree.nodes)) for tree in {index.lineage(doc_id=d).lineage_id: index.lineage(doc_id=d) for d in _ids(index)}.values()
+    )
+    return trees, index.score(probe), index.stats().documents
+
+
+def _ids(index: LineageIndex) -> list[str]:
+    return sorted(index._engine.documents)
+
+
+def _replayed(data: Path, probe: Document) -> tuple:
+    """The answers of an index rebuilt from the store's events alone."""
+    index = LineageIndex(SQLiteStore(data), config=CONFIG, snapshots=False)
+    try:
+        assert index.restored_from_snapshot == 0
+        return _answers(index, probe)
+    finally:
+        index.close()
+
+
+def test_a_restart_starts_from_the_snapshot_and_answers_as_a_replay(tmp_path):
+    *docs, probe = _seeds()
+    _index(tmp_path, docs).close()  # closing writes the snapshot
+    header = read_header(tmp_path / SQLiteStore.SNAPSHOT_NAME)
+    assert header is not None and header.documents == len(docs)
+    restarted = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
+    try:
+        assert restarted.restored_from_snapshot == header.seq == SQLiteStore(tmp_path).last_seq()
+        assert _answers(restarted, probe) == _replayed(tmp_path, probe)
+        assert restarted.stats().bytes_on_disk > (tmp_path / SQLiteStore.SNAPSHOT_NAME).stat().st_size
+    finally:
+        restarted.close()
+
+
+def test_writes_after_the_snapshot_are_replayed_on_top_of_it(tmp_path):
+    seeds = _seeds()
+    _index(tmp_path, seeds[:3]).close()
+    snapshot_seq = read_header(tmp_path / SQLiteStore.SNAPSHOT_NAME).seq
+    # More writes, then the process dies without closing (no new snapshot).
+    later = _index(tmp_path, seeds[3:4], save_on_close=False)
+    later.index(replace(seeds[0], text=seeds[0].text + "\nAn update from the correspondent."))  # a replacement
+    later.delete(seeds[1].id)
+    del later
+    restarted = LineageIndex(SQLiteStore(tmp_path), config=CONFIG, save_on_close=False)
+    try:
+        assert restarted.restored_from_snapshot == snapshot_seq
+        assert _ids(restarted) == sorted([seeds[0].id, seeds[2].id, seeds[3].id])
+        assert _answers(restarted, seeds[4]) == _replayed(tmp_path, seeds[4])
+    finally:
+        restarted.close()
+
+
+def _restart_ignoring(data: Path, caplog, config: EngineConfig = CONFIG) -> LineageIndex:
+    with caplog.at_level(logging.WARNING, logger="dedup.snapshot"):
+        index = LineageIndex(SQLiteStore(data), config=config, save_on_close=False)
+    assert index.restored_from_snapshot == 0
+    assert "ignoring the engine snapshot" in caplog.text
+    return index
+
+
+def test_a_damaged_snapshot_is_ignored_and_the_store_replayed(tmp_path, caplog):
+    *docs, probe = _seeds()
+    _index(tmp_path, docs).close()
+    snapshot = tmp_path / SQLiteStore.SNAPSHOT_NAME
+    snapshot.write_bytes(snapshot.read_bytes()[:-1000])  # cut short
+    index = _restart_ignoring(tmp_path, caplog)
+    try:
+        assert _answers(index, probe) == _replayed(tmp_path, probe)
+    finally:
+        index.close()
+
+
+def test_a_snapshot_of_another_configuration_is_ignored(tmp_path, caplog):
+    other = replace(CONFIG, features=FeatureConfig(shingle_size=4))
+    assert config_fingerprint(other) != config_fingerprint(CONFIG)
+    _index(tmp_path, _seeds()[:3]).close()
+    _restart_ignoring(tmp_path, caplog, other).close()
+
+
+def test_a_snapshot_the_store_log_does_not_hold_is_ignored(tmp_path, caplog):
+    seeds = _seeds()
+    _index(tmp_path / "a", seeds[:4]).close()
+    # Another store, whose log is shorter and holds other documents.
+    _index(tmp_path / "b", seeds[4:], save_on_close=False).store.close()
+    shutil.copy(tmp_path / "a" / SQLiteStore.SNAPSHOT_NAME, tmp_path / "b" / SQLiteStore.SNAPSHOT_NAME)
+    index = _restart_ignoring(tmp_path / "b", caplog)
+    try:
+        assert _ids(index) == [seeds[4].id]
+    finally:
+        index.close()
+
+
+def test_save_snapshot_at_any_time_and_none_for_a_memory_store(tmp_path):
+    index = _index(tmp_path, _seeds()[:2], save_on_close=False)
+    try:
+        assert index.save_snapshot() == SQLiteStore(tmp_path).last_seq()
+    finally:
+        index.close()
+    assert LineageIndex(config=CONFIG).save_snapshot() == 0  # memory store: no place for one
+    empty = LineageIndex(SQLiteStore(tmp_path / "empty"), config=CONFIG)
+    assert empty.save_snapshot() == 0  # nothing indexed: nothing written
+    empty.close()
+    assert not (tmp_path / "empty" / SQLiteStore.SNAPSHOT_NAME).exists()
+
+
+@pytest.mark.parametrize("header", [b"not json\n", b'{"format": 99}\n', b'{"format": 1, "seq": 1}\n'])
+def test_a_snapshot_header_this_version_does_not_write_is_ignored(tmp_path, header):
+    path = tmp_path / "engine.snapshot"
+    path.write_bytes(header + b"rest")
+    assert read_header(path) is None
