@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import time
 from collections import Counter
@@ -48,6 +49,7 @@ from .features import Features, story_lines
 from .normalize import token_spans
 from .lineage import Link, Node, Placement, orient
 from .relate import Relation
+from .snapshot import read_snapshot, write_snapshot
 from .store import DELETE, INDEX, Event, MemoryStore, Store
 
 __all__ = [
@@ -66,6 +68,8 @@ __all__ = [
     "SharedPassage",
     "check_text_limit",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 10
 MAX_TOP_K = 1000
@@ -331,6 +335,11 @@ class LineageIndex:
     applies their writes (in commit order, as a restart would), and each write happens inside
     the store's write transaction, so every process sees every acknowledged write and each
     pair is still decided once.
+
+    With ``snapshots`` (the default), an index over a store that has a place for one
+    (:meth:`dedup.store.Store.snapshot_path`) starts from the engine snapshot there when it
+    matches, and replays only the events after it (:mod:`dedup.snapshot`); ``save_on_close``
+    writes a new one when the index closes (:meth:`save_snapshot` does it at any time).
     """
 
     def __init__(
@@ -341,6 +350,8 @@ class LineageIndex:
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
         shared: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        snapshots: bool = True,
+        save_on_close: bool = True,
     ) -> None:
         check_text_limit(max_text_bytes)
         self.store = store if store is not None else MemoryStore()
@@ -354,24 +365,60 @@ class LineageIndex:
         self._started = clock()
         self._lock = threading.RLock()
         self._seq = 0
-        self._reload()
+        self._snapshot_path = self.store.snapshot_path() if snapshots else None
+        self._save_on_close = save_on_close
+        #: The event the engine snapshot loaded at start covered (0: none was loaded).
+        self.restored_from_snapshot = 0
+        self._reload(from_snapshot=True)
 
     # -- state --------------------------------------------------------------------------
-    def _reload(self) -> None:
+    def _reload(self, from_snapshot: bool = False) -> None:
         """Rebuild the engine by replaying the store's events in commit order: each document is
         added right after the boilerplate observations that preceded it, so its features are
         the ones it had when it was indexed. Also how memory gets back in step with the store
-        after a failed write."""
-        engine = Engine(self.config)
+        after a failed write. ``from_snapshot`` (at start): begin from the engine snapshot
+        when there is one that matches, and replay only the events after it."""
         with self.store.transaction():
-            events = list(self.store.events())
+            restored = self._restore_snapshot() if from_snapshot else None
+            engine, seq = restored if restored is not None else (Engine(self.config), 0)
+            events = list(self.store.events(after=seq))
             _replay(engine, events)
-            seq = events[-1].seq if events else 0
+            seq = events[-1].seq if events else seq
             live = engine.documents
             graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
         self._engine, self._graph, self._seq = engine, graph, seq
         # doc id -> the placements of its whole component, until a write touches that component
         self._current: dict[str, dict[str, Placement]] = {}
+
+    def _restore_snapshot(self) -> tuple[Engine, int] | None:
+        """The engine of the snapshot beside the store and the event it covers, when it matches
+        this code, configuration and log (call inside a store transaction)."""
+        if self._snapshot_path is None:
+            return None
+        restored = read_snapshot(self._snapshot_path, self.config, self._log_holds)
+        if restored is None:
+            return None
+        engine, header = restored
+        self.restored_from_snapshot = header.seq
+        return engine, header.seq
+
+    def _log_holds(self, seq: int, kind: str, doc_id: str) -> bool:
+        """Whether the store's event ``seq`` is a ``kind`` of ``doc_id``."""
+        event = next(iter(self.store.events(after=seq - 1)), None) if seq > 0 else None
+        return event is not None and (event.seq, event.kind, event.doc_id) == (seq, kind, doc_id)
+
+    def save_snapshot(self) -> int:
+        """Write the engine snapshot beside the store now (after applying every committed
+        write); return the event it covers, or 0 when nothing was written (no place for one,
+        or an empty index)."""
+        with self._lock:
+            self._sync()
+            if self._snapshot_path is None or self._seq == 0:
+                return 0
+            with self.store.transaction():
+                last = next(iter(self.store.events(after=self._seq - 1)))
+            write_snapshot(self._snapshot_path, self._engine, seq=last.seq, kind=last.kind, doc_id=last.doc_id)
+            return last.seq
 
     def _catch_up(self) -> None:
         """Apply the writes other processes committed since ours (shared mode only); call
@@ -417,8 +464,15 @@ class LineageIndex:
             raise
 
     def close(self) -> None:
-        """Close the store."""
+        """Write the engine snapshot (unless ``save_on_close`` was turned off), then close the
+        store. A snapshot that cannot be written is logged and skipped: the store alone is
+        enough to restart, only slower."""
         with self._lock:
+            if self._save_on_close and self._snapshot_path is not None:
+                try:
+                    self.save_snapshot()
+                except Exception as err:  # noqa: BLE001 - closing must not fail for a cache
+                    log.warning("no engine snapshot written to %s: %s: %s", self._snapshot_path, type(err).__name__, err)
             self.store.close()
 
     def __len__(self) -> int:

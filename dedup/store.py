@@ -108,6 +108,12 @@ class Store(ABC):
         after a restart)."""
         return None
 
+    def snapshot_path(self) -> Path | None:
+        """Where :class:`dedup.service.LineageIndex` may keep a snapshot of its engine, so a
+        restart replays only the events after it (:mod:`dedup.snapshot`); ``None`` (the
+        default) when the store has no place for one."""
+        return None
+
     def bytes_on_disk(self) -> int:
         """Size of the store's files (0 for a store that has none)."""
         return 0
@@ -245,13 +251,16 @@ def _row_document(row: Sequence) -> Document:
 
 
 class SQLiteStore(Store):
-    """The embedded persistent store: one SQLite file, ``index.sqlite3``, in ``data_dir``.
+    """The embedded persistent store: one SQLite file, ``index.sqlite3``, in ``data_dir``
+    (and, beside it, the engine snapshot the service writes when it closes, ``engine.snapshot``).
 
     WAL journal with ``synchronous=FULL``: a ``put`` that returned survives ``kill -9`` and a
     power cut. Not thread-safe by itself: :class:`dedup.service.LineageIndex` serialises
     access to it."""
 
     FILE_NAME = "index.sqlite3"
+    #: The engine snapshot beside the database (:mod:`dedup.snapshot`).
+    SNAPSHOT_NAME = "engine.snapshot"
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.data_dir = Path(data_dir)
@@ -374,11 +383,14 @@ class SQLiteStore(Store):
         """The ``lead_vectors`` table: embeddings survive a restart."""
         return _SQLiteVectors(self._db)
 
+    def snapshot_path(self) -> Path:
+        return self.data_dir / self.SNAPSHOT_NAME
+
     def bytes_on_disk(self) -> int:
         total = 0
-        for suffix in ("", "-wal", "-shm"):
+        for name in (f"{self.path}", f"{self.path}-wal", f"{self.path}-shm", self.snapshot_path()):
             try:
-                total += os.path.getsize(f"{self.path}{suffix}")
+                total += os.path.getsize(name)
             except OSError:
                 pass
         return total

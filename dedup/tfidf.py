@@ -70,6 +70,10 @@ class IncrementalTfidf:
         self.document_frequency_ = np.zeros(n_features, dtype=np.int32)
         self.n_documents_ = 0
 
+    def __getstate__(self) -> dict:
+        # The scratch row of :meth:`cosines` is 8 MB of zeros, made again on first use.
+        return {k: v for k, v in self.__dict__.items() if k != "_scratch_row"}
+
     def columns(self, token_hashes: np.ndarray) -> np.ndarray:
         """Term-space column of each token hash."""
         return (token_hashes % np.uint64(self.n_features)).astype(np.int64)

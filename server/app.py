@@ -132,8 +132,10 @@ def _announce(line: str, out: TextIO) -> None:
     print(line, file=out, flush=True)
 
 
-def _run_until_signalled(server: SyndicationServer, grace: float) -> None:
-    """Serve until SIGTERM/SIGINT, then stop gracefully."""
+def _run_until_signalled(server: SyndicationServer, grace: float, announcement: str, out: TextIO) -> None:
+    """Print ``announcement``, serve until SIGTERM/SIGINT, then stop gracefully. The handlers
+    are in place before the announcement: a caller that stops the server as soon as it reads
+    the line (a test, a supervisor) gets the graceful stop, not the default death by signal."""
     stopping = threading.Thread(target=server.stop, kwargs={"grace": grace}, name="dedup-shutdown")
 
     def stop(reason: str) -> None:
@@ -146,6 +148,7 @@ def _run_until_signalled(server: SyndicationServer, grace: float) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    _announce(announcement, out)
     while not server.wait_for_termination(timeout=0.5):  # short waits: signal handlers run between them
         pass
     if stopping.is_alive():
@@ -179,8 +182,7 @@ def serve(
     server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes, config=config)
     server.start()
     documents = len(server.index)
-    _announce(f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {documents} documents)", out)
-    _run_until_signalled(server, grace)
+    _run_until_signalled(server, grace, f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {documents} documents)", out)
     return 0
 
 
@@ -214,10 +216,9 @@ def _serve_pooled(
         print(f"dedup: error: the index processes did not start ({type(err).__name__}: {err})", file=sys.stderr)
         return 1
     server.start()
-    _announce(
+    announcement = (
         f"dedup: serving {SERVICE_NAME} on {host}:{bound} with {workers} index processes "
-        f"(data in {data_dir}, {len(pool)} documents)",
-        out,
+        f"(data in {data_dir}, {len(pool)} documents)"
     )
-    _run_until_signalled(server, grace)
+    _run_until_signalled(server, grace, announcement, out)
     return 0

@@ -76,7 +76,8 @@ def _serve_calls(
     # Signals are the gRPC process's to handle: it drains its calls, then closes the pipes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    index = LineageIndex(SQLiteStore(data_dir), config=config, max_text_bytes=max_text_bytes, shared=True)
+    # The pool asks one process for the engine snapshot when it closes (:meth:`PooledIndex.close`).
+    index = LineageIndex(SQLiteStore(data_dir), config=config, max_text_bytes=max_text_bytes, shared=True, save_on_close=False)
     try:
         connection.send(os.getpid())
         while True:
@@ -301,12 +302,14 @@ class PooledIndex:
         self._idle.put(started[0])
 
     def close(self, timeout: float = 60.0) -> None:
-        """Wait (up to ``timeout`` seconds) for the calls in flight, then stop the processes."""
+        """Wait (up to ``timeout`` seconds) for the calls in flight, have the first process
+        that is free write the engine snapshot (so the next start replays only what follows
+        it), then stop the processes."""
         deadline = time.monotonic() + timeout
         with self._lock:
             self._closing = True
             alive, self._alive = self._alive, 0
-        for _ in range(alive):
+        for k in range(alive):
             try:
                 connection = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
@@ -314,11 +317,26 @@ class PooledIndex:
             if connection is None:
                 break
             try:
+                if k == 0:
+                    self._save_snapshot(connection)
                 connection.send(None)
             except OSError:
                 pass
         self._idle.close()
         self._stop_processes()
+
+    @staticmethod
+    def _save_snapshot(connection: Connection) -> None:
+        """One process writes the engine snapshot; a failure is logged (the store alone is
+        enough to restart, only slower)."""
+        try:
+            connection.send(("save_snapshot", (), {}, None))
+            ok, value = connection.recv()
+        except (EOFError, OSError) as err:
+            log.warning("no engine snapshot: the index process was lost (%s)", err)
+            return
+        if not ok:
+            log.warning("no engine snapshot: %s", value)
 
     def _stop_processes(self, connections: list[Connection] | None = None) -> None:
         """Stop the given index processes (all by default): each leaves when its pipe closes."""

@@ -51,6 +51,8 @@ def test_pooled_index_answers_as_one_index_does(pool, tmp_path):
     pool.close()
     alone = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
     try:
+        # Closing the pool had one process write the engine snapshot, and the restart used it.
+        assert alone.restored_from_snapshot == SQLiteStore(tmp_path).last_seq() > 0
         assert alone.score(docs[-1]) == pooled
         assert alone.lineage(doc_id=docs[0].id) == tree
         assert alone.stats().documents == stats.documents == len(docs) - 1

@@ -512,3 +512,32 @@ def test_several_processes_serve_one_port_and_each_sees_every_write(tmp_path):
         process.stdout.close()
         process.stderr.close()
     assert process.returncode == 0
+
+
+def test_a_graceful_stop_leaves_an_engine_snapshot_and_a_stop_right_after_the_serving_line_is_graceful(tmp_path):
+    """SIGTERM has the index write its engine snapshot (the next start replays only what
+    follows it), and the handlers are in place before the serving line is printed: a
+    supervisor that stops the server as soon as it reads the line gets a graceful stop."""
+    data = tmp_path / "data"
+    process, port = _start_serve(data, "--workers", "2")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.SyndicationStub(channel)
+            for k in range(3):
+                stub.Index(pb.IndexRequest(document=_doc(f"s{k}", _story(k))), timeout=WAIT)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(WAIT)
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == 0
+    assert (data / "engine.snapshot").exists()
+    for extra in ((), ("--workers", "2")):
+        process, port = _start_serve(data, *extra)
+        process.send_signal(signal.SIGTERM)  # at once: no call in between
+        process.wait(WAIT)
+        stderr = process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+        assert process.returncode == 0, stderr
+        assert "draining" in stderr
