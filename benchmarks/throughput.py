@@ -1,7 +1,8 @@
 """Throughput, latency, memory and batch cost of the engine, beside the documented default path.
 
-usage: python benchmarks/throughput.py [--parts index,score,memory,batch,plot]
+usage: python benchmarks/throughput.py [--parts index,score,memory,batch,plot,restart]
        [--indexed 10000[,100000]] [--queries 500] [--batch-sizes 10000[,...]] [--workers N]
+       [--restart-sizes 10000[,...]]
        [--memory-docs 10000] [--no-record] [--reuters ../shared/bench/reuters21578.jsonl]
 
 Every figure of the engine is measured in the same run as the same work done the documented
@@ -21,6 +22,10 @@ default way, so each is also a ratio:
 - ``batch``: ``run_batch`` on generated scale corpora: seconds, documents/s and recall of the
   generated lineages (see ``scale_corpus.py``).
 - ``plot``: batch seconds against corpus size, as a PNG beside RESULTS.md (one per run).
+- ``restart``: a persisted index (:class:`dedup.service.LineageIndex` over SQLite) of each
+  ``--restart-sizes`` scale corpus, opened again two ways: replaying every stored write, and
+  from the engine snapshot a graceful stop writes (:mod:`dedup.snapshot`); with the time to
+  write the snapshot and its size. One process; the documents are loaded in one transaction.
 
 ``--monolingual`` measures the English pipeline alone (no language identification, no
 translation channel: ``EngineConfig(embedder=None, detect_languages=False)``); both corpora are
@@ -359,6 +364,44 @@ def measure_batch(
     return rows
 
 
+def measure_restart(sizes: Sequence[int], stories: list[dict], config: EngineConfig) -> list[dict]:
+    """For each size, a persisted index of that many scale-corpus documents, opened again by
+    replaying the store and from the engine snapshot."""
+    import tempfile
+
+    from dedup.service import LineageIndex
+    from dedup.store import SQLiteStore
+
+    rows = []
+    for size in sizes:
+        documents, _ = _scale_documents(size, stories)
+        with tempfile.TemporaryDirectory() as data:
+            index = LineageIndex(SQLiteStore(data), config=config, save_on_close=False)
+            load_s, _ = _timed(lambda index=index: _load_in_one_transaction(index, documents))
+            save_s, _ = _timed(index.save_snapshot)
+            index.close()
+            snapshot = Path(data) / SQLiteStore.SNAPSHOT_NAME
+            replay_s, replayed = _timed(lambda: LineageIndex(SQLiteStore(data), config=config, snapshots=False))
+            replayed_documents = len(replayed)
+            replayed.close()
+            del replayed
+            restore_s, restored = _timed(lambda: LineageIndex(SQLiteStore(data), config=config, save_on_close=False))
+            assert restored.restored_from_snapshot > 0 and len(restored) == replayed_documents == size
+            restored.close()
+            rows.append({
+                "size": size, "load_s": load_s, "replay_s": replay_s, "snapshot_s": restore_s,
+                "save_s": save_s, "snapshot_mb": snapshot.stat().st_size / 1e6, "ratio": replay_s / restore_s,
+            })
+        print("  restart:", json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _load_in_one_transaction(index: object, documents: Sequence[Document]) -> None:
+    with index.store.transaction(write=True):  # type: ignore[attr-defined]
+        for doc in documents:
+            index.add(doc)  # type: ignore[attr-defined]
+
+
 def plot(batch: list[dict], path: Path) -> Path | None:
     """Batch seconds against corpus size (log-log), with linear growth for reference."""
     try:
@@ -485,6 +528,19 @@ def report(figures: dict, command: str) -> str:
         lines += [f"Stages (time at which each ended): {stages}.", ""]
     if figures.get("plot"):
         lines += [f"![batch cost against corpus size]({Path(figures['plot']).name})", ""]
+    if figures.get("restart"):
+        lines += [
+            "Restart of a persisted index (`LineageIndex` over SQLite, one process), scale corpora:",
+            "",
+            "| documents | indexed in | restart replaying the store | restart from the engine snapshot | ratio | snapshot written in | snapshot size |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in figures["restart"]:
+            lines.append(
+                f"| {r['size']} | {r['load_s']:.1f} s | {r['replay_s']:.1f} s | {r['snapshot_s']:.1f} s | {r['ratio']:.1f}x "
+                f"| {r['save_s']:.1f} s | {r['snapshot_mb']:.0f} MB |"
+            )
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -496,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-docs", type=int, default=10_000)
     parser.add_argument("--batch-sizes", default="10000", help="scale-corpus sizes for the batch job (comma-separated)")
     parser.add_argument("--workers", default=None, help="run_batch workers, comma-separated (default: one per core)")
+    parser.add_argument("--restart-sizes", default="10000", help="persisted index sizes for the restart part (comma-separated)")
     parser.add_argument("--monolingual", action="store_true", help="no language identification or translation channel")
     parser.add_argument("--reuters", default=str(DEFAULT_REUTERS))
     parser.add_argument("--results", default=str(RESULTS))
@@ -528,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
             print("score:", json.dumps(figures["score"][-1]), flush=True)
     if "batch" in parts:
         figures["batch"] = measure_batch([int(n) for n in args.batch_sizes.split(",")], stories, workers, config)
+    if "restart" in parts:
+        figures["restart"] = measure_restart([int(n) for n in args.restart_sizes.split(",")], stories, config)
     if "plot" in parts and figures.get("batch"):
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
         made = plot(figures["batch"], Path(args.results).with_name(f"{PLOT.stem}-{stamp}{PLOT.suffix}"))

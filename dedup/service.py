@@ -49,7 +49,7 @@ from .features import Features, story_lines
 from .normalize import token_spans
 from .lineage import Link, Node, Placement, orient
 from .relate import Relation
-from .snapshot import read_snapshot, write_snapshot
+from .snapshot import read_header, read_snapshot, write_snapshot
 from .store import DELETE, INDEX, Event, MemoryStore, Store
 
 __all__ = [
@@ -369,6 +369,7 @@ class LineageIndex:
         self._save_on_close = save_on_close
         #: The event the engine snapshot loaded at start covered (0: none was loaded).
         self.restored_from_snapshot = 0
+        self._closed = False
         self._reload(from_snapshot=True)
 
     # -- state --------------------------------------------------------------------------
@@ -410,11 +411,15 @@ class LineageIndex:
     def save_snapshot(self) -> int:
         """Write the engine snapshot beside the store now (after applying every committed
         write); return the event it covers, or 0 when nothing was written (no place for one,
-        or an empty index)."""
+        or an empty index). The snapshot this index started from is not written again while
+        it still covers every write (a restart then a stop costs no second copy)."""
         with self._lock:
             self._sync()
             if self._snapshot_path is None or self._seq == 0:
                 return 0
+            on_disk = read_header(self._snapshot_path)
+            if self._seq == self.restored_from_snapshot and on_disk is not None and on_disk.seq == self._seq:
+                return self._seq
             with self.store.transaction():
                 last = next(iter(self.store.events(after=self._seq - 1)))
             write_snapshot(self._snapshot_path, self._engine, seq=last.seq, kind=last.kind, doc_id=last.doc_id)
@@ -465,9 +470,12 @@ class LineageIndex:
 
     def close(self) -> None:
         """Write the engine snapshot (unless ``save_on_close`` was turned off), then close the
-        store. A snapshot that cannot be written is logged and skipped: the store alone is
-        enough to restart, only slower."""
+        store (idempotent). A snapshot that cannot be written is logged and skipped: the store
+        alone is enough to restart, only slower."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             if self._save_on_close and self._snapshot_path is not None:
                 try:
                     self.save_snapshot()

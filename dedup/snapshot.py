@@ -23,6 +23,8 @@ trusted data folder.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 import logging
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 from .atomic import replaced_atomically
 from .engine import Engine, EngineConfig
@@ -67,6 +70,15 @@ def config_fingerprint(config: EngineConfig) -> str:
     the versions of Python and of the libraries that hash and store it, and the engine's
     configuration (of the embedder, only whether there is one: it decides whether names are
     extracted, and nothing else in the state)."""
+    digest = hashlib.sha256(_code_fingerprint().encode())
+    described = replace(config, embedder=None)
+    digest.update(f"{described!r}\0embedder={config.embedder is not None}".encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of this package's source and of the versions that matter (read once a process)."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -77,8 +89,6 @@ def config_fingerprint(config: EngineConfig) -> str:
             version = "absent"
         digest.update(f"{name}={version}\0".encode())
     digest.update(f"python={platform.python_version()}\0".encode())
-    described = replace(config, embedder=None)
-    digest.update(f"{described!r}\0embedder={config.embedder is not None}".encode())
     return digest.hexdigest()
 
 
@@ -133,7 +143,7 @@ def read_snapshot(
     try:
         with path.open("rb") as f:
             f.readline()
-            state = pickle.load(f)
+            state = _unpickled(f)
         engine = Engine(config)
         for name in _STATE:
             setattr(engine, name, state[name])
@@ -145,3 +155,15 @@ def read_snapshot(
         return None
     return engine, header
 
+
+def _unpickled(stream: BinaryIO) -> dict:
+    """``pickle.load`` with the cyclic garbage collector paused: loading creates millions of
+    objects, none of them garbage, and the collections they set off tripled the time (19k
+    documents: 1.9-3.4 s against 0.5 s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(stream)
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -85,3 +85,18 @@ def test_counter_pairs_pair_each_derived_or_independent_story_with_its_original(
     assert sorted(separation.counter_pairs(gold)) == [("c-1n", "c-1", "independent"), ("c-1p", "c-1", "partial")]
     table = separation.separation_table({"cosine": np.array([0.9, 0.1])}, ["partial", "independent"])
     assert table[2].startswith("| cosine |") and "| 1.0 |" in table[2]
+
+
+def test_throughput_restart_part_reopens_a_persisted_index_both_ways():
+    throughput = _script("throughput")
+    reuters = Path(throughput.DEFAULT_REUTERS)
+    if not reuters.exists():
+        pytest.skip(f"the Reuters corpus is not at {reuters} (research-only, never copied here)")
+    from dedup.engine import EngineConfig
+
+    stories = throughput.load_reuters(reuters)
+    rows = throughput.measure_restart([200], stories, EngineConfig(embedder=None, detect_languages=False))
+    assert [r["size"] for r in rows] == [200]
+    assert rows[0]["snapshot_mb"] > 0 and rows[0]["replay_s"] > 0 and rows[0]["snapshot_s"] > 0
+    section = throughput.report({"machine": throughput.machine(), "when": "now", "engine": "test", "restart": rows}, "cmd")
+    assert "| 200 |" in section and "restart from the engine snapshot" in section

@@ -148,3 +148,16 @@ def test_a_snapshot_header_this_version_does_not_write_is_ignored(tmp_path, head
     path = tmp_path / "engine.snapshot"
     path.write_bytes(header + b"rest")
     assert read_header(path) is None
+
+
+def test_a_restart_then_a_stop_with_no_write_between_keeps_the_snapshot_as_it_is(tmp_path):
+    _index(tmp_path, _seeds()[:3]).close()
+    snapshot = tmp_path / SQLiteStore.SNAPSHOT_NAME
+    written = snapshot.stat().st_mtime_ns
+    LineageIndex(SQLiteStore(tmp_path), config=CONFIG).close()
+    assert snapshot.stat().st_mtime_ns == written
+    again = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
+    again.index(_seeds()[3])
+    again.close()  # a write since the snapshot: a new one
+    assert read_header(snapshot).seq == SQLiteStore(tmp_path).last_seq() == 4
+    again.close()  # closing twice is harmless
