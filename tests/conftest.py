@@ -38,3 +38,15 @@ def write_jsonl(tmp_path: Path):
 @pytest.fixture
 def wire_text() -> str:
     return WIRE
+
+
+@pytest.fixture
+def dated_seeds():
+    """The five seed articles as documents, dated an hour apart in file-name order."""
+    from dedup import Document
+    from dedup.document import parse_timestamp
+
+    return [
+        Document(id=path.stem, text=path.read_text(encoding="utf-8"), published_at=parse_timestamp(f"2024-11-29T0{k}:00Z"))
+        for k, path in enumerate(sorted(SEEDS.glob("*.txt")))
+    ]

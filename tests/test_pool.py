@@ -8,26 +8,17 @@ import pickle
 import queue
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from dedup import Document, DocumentError
-from dedup.document import parse_timestamp
 from dedup.engine import EngineConfig
 from dedup.service import DeadlineExpired, LineageIndex, NotFoundError
 from dedup.store import SQLiteStore
 from server.pool import Deadline, IndexProcessError, PooledIndex
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CONFIG = EngineConfig(embedder=None)
 
-
-def _seeds() -> list[Document]:
-    return [
-        Document(id=path.stem, text=path.read_text(encoding="utf-8"), published_at=parse_timestamp(f"2024-11-29T0{k}:00Z"))
-        for k, path in enumerate(sorted(SEEDS.glob("*.txt")))
-    ]
 
 
 @pytest.fixture
@@ -39,8 +30,8 @@ def pool(tmp_path):
     pooled.close()
 
 
-def test_pooled_index_answers_as_one_index_does(pool, tmp_path):
-    docs = _seeds()
+def test_pooled_index_answers_as_one_index_does(pool, tmp_path, dated_seeds):
+    docs = dated_seeds
     for doc in docs[:-1]:
         assert pool.index(doc).created
     assert not pool.index(docs[0]).created  # an upsert, whichever process takes it
@@ -60,8 +51,8 @@ def test_pooled_index_answers_as_one_index_does(pool, tmp_path):
         alone.close()
 
 
-def test_every_process_sees_every_acknowledged_write(pool):
-    doc = _seeds()[0]
+def test_every_process_sees_every_acknowledged_write(pool, dated_seeds):
+    doc = dated_seeds[0]
     pool.index(doc)
     for _ in range(6):  # calls alternate between idle processes: each must know the document
         assert pool.lineage(doc_id=doc.id).lineage_id == doc.id
@@ -90,8 +81,8 @@ def test_core_errors_survive_pickling(error):
     assert (type(copy), copy.field, copy.reason, str(copy)) == (type(error), error.field, error.reason, str(error))
 
 
-def test_a_call_past_its_deadline_is_not_started(pool):
-    doc = _seeds()[0]
+def test_a_call_past_its_deadline_is_not_started(pool, dated_seeds):
+    doc = dated_seeds[0]
     with pytest.raises(DeadlineExpired):
         pool.index(doc, still_wanted=Deadline(lambda: True, lambda: 0.0))
     with pytest.raises(DeadlineExpired):  # the caller went away
@@ -114,8 +105,8 @@ def _kill(pool: PooledIndex, k: int) -> None:
     child.join()
 
 
-def test_a_dead_index_process_costs_its_call_and_is_replaced(pool):
-    doc = _seeds()[0]
+def test_a_dead_index_process_costs_its_call_and_is_replaced(pool, dated_seeds):
+    doc = dated_seeds[0]
     pool.index(doc)
     _kill(pool, 0)
     failures = 0
@@ -154,8 +145,8 @@ def test_calls_fail_at_once_when_no_process_can_be_started(pool, monkeypatch):
         pool.stats()
 
 
-def test_a_call_waiting_for_a_process_honours_its_deadline(pool):
-    doc = _seeds()[0]
+def test_a_call_waiting_for_a_process_honours_its_deadline(pool, dated_seeds):
+    doc = dated_seeds[0]
     for k in range(2):
         _kill(pool, 0)
         with pytest.raises(IndexProcessError):
@@ -188,7 +179,7 @@ def test_idle_processes_go_to_calls_in_arrival_order():
         idle.get(timeout=0.01)
 
 
-def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable_then_replaced(tmp_path):
+def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable_then_replaced(tmp_path, dated_seeds):
     import grpc
 
     from server._proto.dedup.v1 import syndication_pb2 as pb
@@ -202,7 +193,7 @@ def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable_then_r
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = pb_grpc.SyndicationStub(channel)
-            doc = _seeds()[0]
+            doc = dated_seeds[0]
             assert stub.Index(pb.IndexRequest(document=pb.Document(id=doc.id, text=doc.text)), timeout=60).created
             assert stub.Stats(pb.StatsRequest(), timeout=60).documents == 1
             with pytest.raises(grpc.RpcError) as missing:

@@ -11,22 +11,14 @@ from pathlib import Path
 import pytest
 
 from dedup import Document
-from dedup.document import parse_timestamp
 from dedup.engine import EngineConfig
 from dedup.features import FeatureConfig
 from dedup.service import LineageIndex
 from dedup.snapshot import config_fingerprint, read_header
 from dedup.store import SQLiteStore
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CONFIG = EngineConfig(embedder=None)
 
-
-def _seeds() -> list[Document]:
-    return [
-        Document(id=path.stem, text=path.read_text(encoding="utf-8"), published_at=parse_timestamp(f"2024-11-29T0{k}:00Z"))
-        for k, path in enumerate(sorted(SEEDS.glob("*.txt")))
-    ]
 
 
 def _index(data: Path, docs: list[Document], **kwargs) -> LineageIndex:
@@ -58,8 +50,8 @@ def _replayed(data: Path, probe: Document) -> tuple:
         index.close()
 
 
-def test_a_restart_starts_from_the_snapshot_and_answers_as_a_replay(tmp_path):
-    *docs, probe = _seeds()
+def test_a_restart_starts_from_the_snapshot_and_answers_as_a_replay(tmp_path, dated_seeds):
+    *docs, probe = dated_seeds
     _index(tmp_path, docs).close()  # closing writes the snapshot
     header = read_header(tmp_path / SQLiteStore.SNAPSHOT_NAME)
     assert header is not None and header.documents == len(docs)
@@ -72,8 +64,8 @@ def test_a_restart_starts_from_the_snapshot_and_answers_as_a_replay(tmp_path):
         restarted.close()
 
 
-def test_writes_after_the_snapshot_are_replayed_on_top_of_it(tmp_path):
-    seeds = _seeds()
+def test_writes_after_the_snapshot_are_replayed_on_top_of_it(tmp_path, dated_seeds):
+    seeds = dated_seeds
     _index(tmp_path, seeds[:3]).close()
     snapshot_seq = read_header(tmp_path / SQLiteStore.SNAPSHOT_NAME).seq
     # More writes, then the process dies without closing (no new snapshot).
@@ -98,8 +90,8 @@ def _restart_ignoring(data: Path, caplog, config: EngineConfig = CONFIG) -> Line
     return index
 
 
-def test_a_damaged_snapshot_is_ignored_and_the_store_replayed(tmp_path, caplog):
-    *docs, probe = _seeds()
+def test_a_damaged_snapshot_is_ignored_and_the_store_replayed(tmp_path, caplog, dated_seeds):
+    *docs, probe = dated_seeds
     _index(tmp_path, docs).close()
     snapshot = tmp_path / SQLiteStore.SNAPSHOT_NAME
     snapshot.write_bytes(snapshot.read_bytes()[:-1000])  # cut short
@@ -110,15 +102,15 @@ def test_a_damaged_snapshot_is_ignored_and_the_store_replayed(tmp_path, caplog):
         index.close()
 
 
-def test_a_snapshot_of_another_configuration_is_ignored(tmp_path, caplog):
+def test_a_snapshot_of_another_configuration_is_ignored(tmp_path, caplog, dated_seeds):
     other = replace(CONFIG, features=FeatureConfig(shingle_size=4))
     assert config_fingerprint(other) != config_fingerprint(CONFIG)
-    _index(tmp_path, _seeds()[:3]).close()
+    _index(tmp_path, dated_seeds[:3]).close()
     _restart_ignoring(tmp_path, caplog, other).close()
 
 
-def test_a_snapshot_the_store_log_does_not_hold_is_ignored(tmp_path, caplog):
-    seeds = _seeds()
+def test_a_snapshot_the_store_log_does_not_hold_is_ignored(tmp_path, caplog, dated_seeds):
+    seeds = dated_seeds
     _index(tmp_path / "a", seeds[:4]).close()
     # Another store, whose log is shorter and holds other documents.
     _index(tmp_path / "b", seeds[4:], save_on_close=False).store.close()
@@ -130,8 +122,8 @@ def test_a_snapshot_the_store_log_does_not_hold_is_ignored(tmp_path, caplog):
         index.close()
 
 
-def test_save_snapshot_at_any_time_and_none_for_a_memory_store(tmp_path):
-    index = _index(tmp_path, _seeds()[:2], save_on_close=False)
+def test_save_snapshot_at_any_time_and_none_for_a_memory_store(tmp_path, dated_seeds):
+    index = _index(tmp_path, dated_seeds[:2], save_on_close=False)
     try:
         assert index.save_snapshot() == SQLiteStore(tmp_path).last_seq()
     finally:
@@ -150,14 +142,14 @@ def test_a_snapshot_header_this_version_does_not_write_is_ignored(tmp_path, head
     assert read_header(path) is None
 
 
-def test_a_restart_then_a_stop_with_no_write_between_keeps_the_snapshot_as_it_is(tmp_path):
-    _index(tmp_path, _seeds()[:3]).close()
+def test_a_restart_then_a_stop_with_no_write_between_keeps_the_snapshot_as_it_is(tmp_path, dated_seeds):
+    _index(tmp_path, dated_seeds[:3]).close()
     snapshot = tmp_path / SQLiteStore.SNAPSHOT_NAME
     written = snapshot.stat().st_mtime_ns
     LineageIndex(SQLiteStore(tmp_path), config=CONFIG).close()
     assert snapshot.stat().st_mtime_ns == written
     again = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
-    again.index(_seeds()[3])
+    again.index(dated_seeds[3])
     again.close()  # a write since the snapshot: a new one
     assert read_header(snapshot).seq == SQLiteStore(tmp_path).last_seq() == 4
     again.close()  # closing twice is harmless
