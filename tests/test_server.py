@@ -420,6 +420,16 @@ def _start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     return process, int(found.group(1))
 
 
+def _stop_serve(process: subprocess.Popen) -> str:
+    """SIGTERM, wait for the exit, close the pipes; what the server wrote on stderr."""
+    process.send_signal(signal.SIGTERM)
+    process.wait(WAIT)
+    stderr = process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    return stderr
+
+
 def test_kill_9_mid_stream_keeps_every_acknowledged_document(tmp_path):
     """Five documents acknowledged one by one (Index), then a stream held open after 20
     documents; once the server has committed those 20 (Stats says so), kill -9. After a
@@ -469,10 +479,7 @@ def test_kill_9_mid_stream_keeps_every_acknowledged_document(tmp_path):
             assert set(acknowledged) <= set(present)
             assert stats.documents == len(present) == len(acknowledged) + 20
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(WAIT)
-        process.stdout.close()
-        process.stderr.close()
+        _stop_serve(process)
     assert process.returncode == 0
 
 
@@ -507,10 +514,7 @@ def test_several_processes_serve_one_port_and_each_sees_every_write(tmp_path):
             with grpc.insecure_channel(f"127.0.0.1:{port}", options=fresh) as channel:
                 assert not _exists(pb_grpc.SyndicationStub(channel), "w0")
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(WAIT)
-        process.stdout.close()
-        process.stderr.close()
+        _stop_serve(process)
     assert process.returncode == 0
 
 
@@ -526,18 +530,11 @@ def test_a_graceful_stop_leaves_an_engine_snapshot_and_a_stop_right_after_the_se
             for k in range(3):
                 stub.Index(pb.IndexRequest(document=_doc(f"s{k}", _story(k))), timeout=WAIT)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(WAIT)
-        process.stdout.close()
-        process.stderr.close()
+        _stop_serve(process)
     assert process.returncode == 0
     assert (data / "engine.snapshot").exists()
     for extra in ((), ("--workers", "2")):
         process, port = _start_serve(data, *extra)
-        process.send_signal(signal.SIGTERM)  # at once: no call in between
-        process.wait(WAIT)
-        stderr = process.stderr.read()
-        process.stdout.close()
-        process.stderr.close()
+        stderr = _stop_serve(process)  # at once: no call in between
         assert process.returncode == 0, stderr
         assert "draining" in stderr
