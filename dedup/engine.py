@@ -144,6 +144,24 @@ class Engine:
         #: that finds one again (a scored article comes and goes) is not embedded again.
         self._dormant: dict[str, np.ndarray] = {}
 
+    #: What indexing builds (and replaying a store rebuilds): the rest of the engine is made
+    #: again on first use (the translation channel's anchors and vectors) or is a cache.
+    _INDEXED_STATE = ("boilerplate", "tfidf", "candidates", "documents", "_language_counts", "_declared_counts", "_next_order")
+
+    def indexed_state(self) -> dict[str, object]:
+        """The parts of the engine that indexing built, by name (shared, not copied): what a
+        snapshot keeps (:mod:`dedup.snapshot`)."""
+        return {name: getattr(self, name) for name in self._INDEXED_STATE}
+
+    @classmethod
+    def from_indexed_state(cls, config: EngineConfig, state: dict[str, object]) -> Engine:
+        """An engine holding ``state`` (from :meth:`indexed_state` of an engine with the same
+        configuration), its other parts as a new engine has them."""
+        engine = cls(config)
+        for name in cls._INDEXED_STATE:
+            setattr(engine, name, state[name])
+        return engine
+
     # -- building the index -------------------------------------------------------------
     def learn_boilerplate(self, documents: Iterable[Document]) -> None:
         """Count each source's recurring lines (call before :meth:`add` in batch mode)."""

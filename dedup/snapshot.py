@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 
 #: Bumped when the layout of the file changes.
 FORMAT = 1
-#: The engine's attributes a replay builds; everything else starts empty, as after a replay.
-_STATE = ("boilerplate", "tfidf", "candidates", "documents", "_language_counts", "_declared_counts", "_next_order")
 #: Libraries whose versions decide hashes, arrays or pickles.
 _LIBRARIES = ("numpy", "scipy", "xxhash", "datasketch", "scikit-learn")
 _PACKAGE = Path(__file__).resolve().parent
@@ -97,10 +95,9 @@ def write_snapshot(path: Path, engine: Engine, *, seq: int, kind: str, doc_id: s
     """Write ``engine``'s indexed state to ``path`` as covering the event ``seq`` (its ``kind``
     and ``doc_id``), atomically: an interrupted write leaves the previous snapshot whole."""
     header = SnapshotHeader(seq, kind, doc_id, config_fingerprint(engine.config), len(engine.documents))
-    state = {name: getattr(engine, name) for name in _STATE}
     with replaced_atomically(path) as out:
         out.write(json.dumps({"format": FORMAT, **header.__dict__}).encode() + b"\n")
-        pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(engine.indexed_state(), out, protocol=pickle.HIGHEST_PROTOCOL)
     return header
 
 
@@ -144,10 +141,7 @@ def read_snapshot(
     try:
         with path.open("rb") as f:
             f.readline()
-            state = _unpickled(f)
-        engine = Engine(config)
-        for name in _STATE:
-            setattr(engine, name, state[name])
+            engine = Engine.from_indexed_state(config, _unpickled(f))
     except Exception as err:  # noqa: BLE001 - a damaged snapshot costs a replay, nothing more
         log.warning("ignoring the engine snapshot %s: %s: %s", path, type(err).__name__, err)
         return None
