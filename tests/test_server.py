@@ -23,6 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from dedup import read_corpus
+from dedup.snapshot import read_header
 from server import create_server
 from server._proto.dedup.v1 import syndication_pb2 as pb
 from server._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
@@ -533,8 +534,17 @@ def test_a_graceful_stop_leaves_an_engine_snapshot_and_a_stop_right_after_the_se
         _stop_serve(process)
     assert process.returncode == 0
     assert (data / "engine.snapshot").exists()
-    for extra in ((), ("--workers", "2")):
+    for extra in (("--workers", "1"), ("--workers", "2")):
         process, port = _start_serve(data, *extra)
         stderr = _stop_serve(process)  # at once: no call in between
         assert process.returncode == 0, stderr
         assert "draining" in stderr
+    # One process (no pool): its own close writes the snapshot, now covering the fourth write.
+    process, port = _start_serve(data, "--workers", "1")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            pb_grpc.SyndicationStub(channel).Index(pb.IndexRequest(document=_doc("s3", _story(3))), timeout=WAIT)
+    finally:
+        _stop_serve(process)
+    assert process.returncode == 0
+    assert read_header(data / "engine.snapshot").seq == 4
