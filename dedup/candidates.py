@@ -170,6 +170,13 @@ class CandidateIndex:
                 stack.enter_context(lsh.insertion_session())
         return stack
 
+    def compact(self) -> None:
+        """Merge every in-memory channel's pending inserts and removals now (the next query
+        would otherwise do it)."""
+        for lsh in self._lsh.values():
+            if isinstance(lsh, CompactLSH):
+                lsh.compact()
+
     def __contains__(self, key: Hashable) -> bool:
         return all(key in lsh for lsh in self._lsh.values())
 

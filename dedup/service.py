@@ -381,27 +381,42 @@ class LineageIndex:
         when there is one that matches, and replay only the events after it."""
         with self.store.transaction():
             restored = self._restore_snapshot() if from_snapshot else None
-            engine, seq = restored if restored is not None else (Engine(self.config), 0)
+            if restored is None:
+                engine, graph, seq = Engine(self.config), None, 0
+            else:
+                engine, graph, seq = restored
             events = list(self.store.events(after=seq))
             _replay(engine, events)
-            seq = events[-1].seq if events else seq
             live = engine.documents
-            graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
+            if graph is None:
+                graph = LinkGraph(link for link in self.store.links() if link.a in live and link.b in live)
+            else:  # the snapshot's graph, with the links of every document written since
+                self._relink(graph, {event.doc_id for event in events}, live)
+            seq = events[-1].seq if events else seq
         self._engine, self._graph, self._seq = engine, graph, seq
         # doc id -> the placements of its whole component, until a write touches that component
         self._current: dict[str, dict[str, Placement]] = {}
 
-    def _restore_snapshot(self) -> tuple[Engine, int] | None:
-        """The engine of the snapshot beside the store and the event it covers, when it matches
-        this code, configuration and log (call inside a store transaction)."""
+    def _restore_snapshot(self) -> tuple[Engine, LinkGraph, int] | None:
+        """The engine and link graph of the snapshot beside the store and the event they
+        cover, when it matches this code, configuration and log (call inside a store
+        transaction)."""
         if self._snapshot_path is None:
             return None
         restored = read_snapshot(self._snapshot_path, self.config, self._log_holds)
-        if restored is None:
+        if restored is None or not isinstance(restored.beside.get("links"), LinkGraph):
             return None
-        engine, header = restored
-        self.restored_from_snapshot = header.seq
-        return engine, header.seq
+        self.restored_from_snapshot = restored.header.seq
+        return restored.engine, restored.beside["links"], restored.header.seq
+
+    def _relink(self, graph: LinkGraph, doc_ids: Iterable[str], live: dict) -> None:
+        """Bring the links of ``doc_ids`` in ``graph`` in step with the store (call inside a
+        store transaction): written documents get their stored links, deleted ones none."""
+        for doc_id in doc_ids:
+            if doc_id in live:
+                graph.replace(doc_id, [x for x in self.store.links_of(doc_id) if x.a in live and x.b in live])
+            else:
+                graph.drop(doc_id)
 
     def _log_holds(self, seq: int, kind: str, doc_id: str) -> bool:
         """Whether the store's event ``seq`` is a ``kind`` of ``doc_id``."""
@@ -422,7 +437,9 @@ class LineageIndex:
                 return self._seq
             with self.store.transaction():
                 last = next(iter(self.store.events(after=self._seq - 1)))
-            write_snapshot(self._snapshot_path, self._engine, seq=last.seq, kind=last.kind, doc_id=last.doc_id)
+            write_snapshot(
+                self._snapshot_path, self._engine, seq=last.seq, kind=last.kind, doc_id=last.doc_id, beside={"links": self._graph}
+            )
             return last.seq
 
     def _catch_up(self) -> None:
@@ -436,12 +453,7 @@ class LineageIndex:
             _apply(self._engine, event)
             touched.add(event.doc_id)
             self._seq = event.seq
-        live = self._engine.documents
-        for doc_id in touched:
-            if doc_id in live:
-                self._graph.replace(doc_id, [x for x in self.store.links_of(doc_id) if x.a in live and x.b in live])
-            else:
-                self._graph.drop(doc_id)
+        self._relink(self._graph, touched, self._engine.documents)
 
     def _sync(self) -> None:
         """Before a read: see every write committed so far (shared mode only)."""
