@@ -6,7 +6,7 @@ costs about half a millisecond per document (normalising, features, sketches): 1
 Reuters documents. A snapshot holds the state the replay would build, up to one event.
 Loading it and replaying only the later events gives the same engine, and opens the same
 19k documents in 1.1 s. ``benchmarks/throughput.py --parts restart`` measures both ways
-(100k documents: 60 s replaying, 15 s from the snapshot).
+(100k documents: 53 s replaying, 9 s from the snapshot).
 
 What it holds: the documents with their features and term counts, the term statistics, the
 boilerplate model, the LSH channels and the language counts. Those are the parts a replay
