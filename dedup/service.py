@@ -418,10 +418,16 @@ class LineageIndex:
             else:
                 graph.drop(doc_id)
 
+    def _event_at(self, seq: int) -> Event | None:
+        """The store's event ``seq`` (``None`` when the log has none; call inside a store
+        transaction)."""
+        event = next(iter(self.store.events(after=seq - 1)), None) if seq > 0 else None
+        return event if event is not None and event.seq == seq else None
+
     def _log_holds(self, seq: int, kind: str, doc_id: str) -> bool:
         """Whether the store's event ``seq`` is a ``kind`` of ``doc_id``."""
-        event = next(iter(self.store.events(after=seq - 1)), None) if seq > 0 else None
-        return event is not None and (event.seq, event.kind, event.doc_id) == (seq, kind, doc_id)
+        event = self._event_at(seq)
+        return event is not None and (event.kind, event.doc_id) == (kind, doc_id)
 
     def save_snapshot(self) -> int:
         """Write the engine snapshot beside the store now (after applying every committed
@@ -436,7 +442,8 @@ class LineageIndex:
             if self._seq == self.restored_from_snapshot and on_disk is not None and on_disk.seq == self._seq:
                 return self._seq
             with self.store.transaction():
-                last = next(iter(self.store.events(after=self._seq - 1)))
+                last = self._event_at(self._seq)
+            assert last is not None  # the index applied it
             write_snapshot(
                 self._snapshot_path, self._engine, seq=last.seq, kind=last.kind, doc_id=last.doc_id, beside={"links": self._graph}
             )
