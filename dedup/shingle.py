@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "intersection_size"]
+__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "shingle_runs", "intersection_size"]
 
 _MIX = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -39,12 +39,24 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     >>> len(shingle_hashes(h, 3))  # abc, bca, cab
     3
     """
+    return np.unique(shingle_runs(token_hashes, n))
+
+
+def shingle_runs(token_hashes: np.ndarray, n: int) -> np.ndarray:
+    """The hash of the run of ``n`` tokens starting at each position, in order (repeats kept;
+    one run of all the tokens when there are fewer than ``n``): :func:`shingle_hashes` before
+    sorting, for callers that choose runs by position.
+
+    >>> len(shingle_runs(hash_tokens(["a", "b", "c", "a", "b", "c"]), 3))
+    4
+    """
     if n < 1:
         raise ValueError(f"shingle size must be at least 1, got {n}")
     if n > len(_MIX):
         raise ValueError(f"shingle size must be at most {len(_MIX)}, got {n}")
     if len(token_hashes) == 0:
         return np.empty(0, dtype=np.uint64)
+    token_hashes = token_hashes.astype(np.uint64, copy=False)
     n = min(n, len(token_hashes))
     count = len(token_hashes) - n + 1
     combined = np.zeros(count, dtype=np.uint64)
@@ -53,7 +65,7 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
         part = token_hashes[offset : offset + count] * _MIX[offset]
         combined = (combined ^ part) * _MIX[(offset + 1) % len(_MIX)]
     combined ^= combined >> np.uint64(29)
-    return np.unique(combined)
+    return combined
 
 
 def intersection_size(a: np.ndarray, b: np.ndarray) -> int:

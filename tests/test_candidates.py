@@ -132,3 +132,75 @@ def test_rare_words_are_rare_by_share_and_by_count():
     assert _rare_words(features, statistics).tolist() == [words[1]]
     statistics.n_documents_ = 10 * RARE_WORD_MAX_DOCUMENTS  # now 2 % binds first: nothing is rare
     assert _rare_words(features, statistics).tolist() == words.tolist()  # falls back to every word
+
+
+def _bond_issue(k: int) -> str:
+    """One of a family of texts written on one template: the issuer and figures differ."""
+    return (
+        f"Issuer{k} Holdings is issuing a {50 + k % 7 * 25} mln Australian dlr eurobond due April {1 + k % 28}, "
+        f"1990 paying {14 + k % 3} pct and priced at 101-{k % 8}/8 pct, lead manager Bank{k % 10} said.\n"
+        "The non-callable bond is available in denominations of 1,000 Australian dlrs and will be listed "
+        "in Luxembourg.\nThe selling concession is one pct while management and underwriting combined pays 1/2 pct."
+    )
+
+
+def _indexed(texts: list[str], channels: tuple | None = None) -> tuple[CandidateIndex, IncrementalTfidf, list]:
+    statistics = IncrementalTfidf()
+    features = [extract_features(t) for t in texts]
+    for f in features:
+        statistics.add(statistics.row_counts([f.token_hashes])[0])
+    index = CandidateIndex(channels)
+    index.insert_many((f"doc-{k}", index.sketches(f, statistics)) for k, f in enumerate(features))
+    return index, statistics, features
+
+
+def test_a_template_family_is_not_proposed_wholesale() -> None:
+    """Copies are proposed by what they share beyond their template: a verbatim copy of one
+    bond issue finds it, not the other 199 issues written on the same template, and a cut
+    copy (the first sentence) still finds it. Sketching every shingle and every content
+    word, as the channels once did, proposes most of the family."""
+    from dedup.candidates import Channel
+
+    texts = [_bond_issue(k) for k in range(200)]
+    index, statistics, _ = _indexed(texts)
+    copy, cut = extract_features(texts[7]), extract_features(texts[7].split("\n")[0])
+    proposed = index.query(index.sketches(copy, statistics))
+    assert "doc-7" in proposed and len(proposed) <= 10
+    assert "doc-7" in index.query(index.sketches(cut, statistics))
+
+    everything = (Channel("shingles", lambda f, s: f.shingles, 0.1), Channel("rare_words", lambda f, s: f.content_words, 0.15))
+    legacy, statistics, _ = _indexed(texts, everything)
+    assert len(legacy.query(legacy.sketches(copy, statistics))) > 100
+
+
+def test_distinctive_shingles_keep_runs_holding_an_uncommon_word() -> None:
+    from dedup.candidates import CHANNEL_SHINGLE_SIZE, COMMON_WORD_SHARE, MIN_DOCUMENTS_FOR_RARITY, _distinctive_shingles
+    from dedup.shingle import shingle_runs
+
+    features = extract_features("the company said on monday that acmecorp profits rose as the company said")
+    tokens = features.token_hashes
+    runs = shingle_runs(tokens, CHANNEL_SHINGLE_SIZE)
+    statistics = IncrementalTfidf()
+    assert _distinctive_shingles(features, statistics).tolist() == np.unique(runs).tolist()  # a small index: every run
+    statistics.n_documents_ = 10 * MIN_DOCUMENTS_FOR_RARITY
+    statistics.document_frequency_[statistics.columns(tokens)] = int(COMMON_WORD_SHARE * statistics.n_documents_) + 1
+    assert _distinctive_shingles(features, statistics).tolist() == np.unique(runs).tolist()  # all common: every run
+    rare = 6  # "acmecorp": the runs that hold it, at positions 4, 5 and 6
+    statistics.document_frequency_[statistics.columns(tokens[rare : rare + 1])] = 1
+    assert _distinctive_shingles(features, statistics).tolist() == np.unique(runs[4:7]).tolist()
+
+
+def test_a_text_without_rare_words_is_sketched_by_its_titles() -> None:
+    from dedup.candidates import _rare_words
+
+    body = "Qtly div 11 cts vs 10 cts prior\nPay July 31\nRecord July 17"
+    features = extract_features(body, title="Lowe's Cos sets quarterly")
+    statistics = IncrementalTfidf()
+    statistics.n_documents_ = 1000
+    statistics.document_frequency_[statistics.columns(features.content_words)] = 500  # every body word is common
+    title = extract_features("Lowe's Cos sets quarterly").content_words
+    statistics.document_frequency_[statistics.columns(title)] = 500
+    assert _rare_words(features, statistics).tolist() == features.content_words.tolist()  # no rare title word either
+    lowes = extract_features("Lowe's").content_words
+    statistics.document_frequency_[statistics.columns(lowes)] = 1
+    assert _rare_words(features, statistics).tolist() == lowes.tolist()
