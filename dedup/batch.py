@@ -1,9 +1,9 @@
 """The batch deduplication job: index a whole corpus, then resolve every lineage.
 
-The two costliest steps that need no shared state, the features of each document and the
-evidence of each candidate pair, run in worker processes. Workers are forked once the state
-they read is complete (the boilerplate model for features, the whole index for evidence), so
-they inherit it instead of receiving it, and each returns exactly what one process would have
+The costliest steps that need no shared state run in worker processes: the features of each
+document, and for each range of documents its candidate pairs, their screening and evidence.
+Workers are forked once the state they read is complete (the boilerplate model for features,
+the whole index for the pairs), so they inherit it instead of receiving it, and each returns exactly what one process would have
 computed: the placements do not depend on the number of workers.
 """
 
@@ -19,7 +19,7 @@ from .embedding import lead
 from .engine import Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
 from .features import Features
-from .lineage import Placement
+from .lineage import Link, Placement
 
 __all__ = ["default_workers", "run_batch"]
 
@@ -59,6 +59,12 @@ def _evidence_chunk(bounds: tuple[int, int]) -> list[PairEvidence]:
     return Engine.pair_evidence(engine, pairs[bounds[0] : bounds[1]], *args, **kwargs)
 
 
+def _links_chunk(bounds: tuple[int, int]) -> list[tuple[list[Link], set[tuple[str, str]], int]]:
+    engine: _ParallelEngine = _shared["engine"]  # type: ignore[assignment]
+    engine.workers = 1  # this process is a worker: it measures its pairs itself
+    return [engine.links_proposed_by(bounds[0], bounds[1], _shared["leads"])]  # type: ignore[arg-type]
+
+
 def _embed_chunk(bounds: tuple[int, int]) -> list:
     engine: Engine = _shared["engine"]  # type: ignore[assignment]
     texts: list[str] = _shared["texts"]  # type: ignore[assignment]
@@ -88,7 +94,8 @@ def _in_workers(work, total: int, workers: int, shared: dict[str, object], progr
 
 
 class _ParallelEngine(Engine):
-    """An engine whose pair evidence is measured by forked workers, chunk by chunk."""
+    """An engine whose candidate pairs are found, screened and measured by forked workers,
+    a range of documents each."""
 
     workers: int = 1
     progress: Progress = staticmethod(_no_progress)
@@ -100,6 +107,30 @@ class _ParallelEngine(Engine):
             return super().pair_evidence(pairs, *args, **kwargs)
         shared = {"engine": self, "pairs": pairs, "arguments": (args, kwargs)}
         return _in_workers(_evidence_chunk, len(pairs), self.workers, shared, self.progress, "evidence")
+
+    def _lexical_links(
+        self, leads: dict[tuple[str, str], tuple[float, int]], progress: Progress = _no_progress
+    ) -> tuple[list[Link], set[tuple[str, str]], int]:
+        """:meth:`Engine.links_proposed_by`, ranges of documents in workers, which query the
+        channels, screen and measure their pairs and return only the links. (Querying in
+        this process and measuring in workers left one core idle for most of the candidate
+        stage, the costliest of a large corpus.)"""
+        total = len(self.documents)
+        if self.workers < 2 or total < PARALLEL_MIN_ITEMS:
+            return super()._lexical_links(leads, progress)
+        self._weighted_rows()  # the TF-IDF rows the workers screen with, computed once, here
+        links: list[Link] = []
+        proposed: set[tuple[str, str]] = set()
+        measured = 0
+        shared = {"engine": self, "leads": leads}
+        # Earlier documents have more later ones to pair with: many small ranges even the load.
+        for chunk_links, chunk_proposed, chunk_measured in _in_workers(
+            _links_chunk, total, self.workers, shared, progress, "candidates", per_worker=16
+        ):
+            links += chunk_links
+            proposed |= chunk_proposed
+            measured += chunk_measured
+        return links, proposed, measured
 
 
     def ensure_vectors(self, progress: Progress = _no_progress) -> None:

@@ -628,16 +628,21 @@ class Engine:
         """Every pair of indexed documents some lexical channel proposes, each pair once."""
         return [pair for pairs in self._candidates_by_document(progress) for pair in pairs]
 
-    def _candidates_by_document(self, progress: Progress = _no_progress) -> Iterator[list[tuple[str, str]]]:
-        """For each indexed document in turn, its candidate pairs with the documents after it."""
+    def _candidates_by_document(
+        self, progress: Progress = _no_progress, start: int = 0, end: int | None = None
+    ) -> Iterator[list[tuple[str, str]]]:
+        """For each indexed document in turn (those at positions ``start`` to ``end`` of the
+        index's order, all by default), its candidate pairs with the documents after it."""
         ids = list(self.documents)
         position = {doc_id: k for k, doc_id in enumerate(ids)}
-        for k, doc_id in enumerate(ids):
+        end = len(ids) if end is None else end
+        for k in range(start, end):
+            doc_id = ids[k]
             indexed = self.documents[doc_id]
             query = self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf))
             yield [(doc_id, other) for other in query if position[other] > k]
-            if (k + 1) % 1000 == 0 or k + 1 == len(ids):
-                progress("candidates", k + 1, len(ids))
+            if (k + 1) % 1000 == 0 or k + 1 == end:
+                progress("candidates", k + 1, end)
 
     def pair_evidence(
         self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]] | None = None
@@ -701,21 +706,42 @@ class Engine:
         documents proposes tens of millions of pairs, whose evidence would not fit in memory
         at once. Translation candidates no lexical channel proposed come last."""
         leads = self.translation_pairs(progress)
+        links, proposed_leads, measured = self._lexical_links(leads, progress)
+        measured += self._decide([p for p in leads if p not in proposed_leads], leads, links)
+        self._weighted = None
+        progress("evidence", measured, measured)
+        return links
+
+    def _lexical_links(
+        self, leads: dict[tuple[str, str], tuple[float, int]], progress: Progress = _no_progress
+    ) -> tuple[list[Link], set[tuple[str, str]], int]:
+        """:meth:`links_proposed_by` every document of the index."""
+        return self.links_proposed_by(0, len(self.documents), leads, progress)
+
+    def links_proposed_by(
+        self,
+        start: int,
+        end: int,
+        leads: dict[tuple[str, str], tuple[float, int]],
+        progress: Progress = _no_progress,
+    ) -> tuple[list[Link], set[tuple[str, str]], int]:
+        """The links between each document at positions ``start`` to ``end`` of the index's
+        order and the later documents the lexical channels propose for it, in that order;
+        with the translation candidates (keys of ``leads``) among the proposed pairs, and how
+        many pairs were measured. A pair's decision depends on that pair alone, so the
+        documents can be taken in ranges, by separate processes, with the same links."""
         links: list[Link] = []
         proposed_leads: set[tuple[str, str]] = set()
         pending: list[tuple[str, str]] = []
         measured = 0
-        for pairs in self._candidates_by_document(progress):
+        for pairs in self._candidates_by_document(progress, start, end):
             pending += pairs
             proposed_leads.update(p if p in leads else (p[1], p[0]) for p in pairs if p in leads or (p[1], p[0]) in leads)
             if len(pending) >= PAIRS_PER_ROUND:
                 measured += self._decide(pending, leads, links)
                 pending = []
-        pending += [p for p in leads if p not in proposed_leads]
         measured += self._decide(pending, leads, links)
-        self._weighted = None
-        progress("evidence", measured, measured)
-        return links
+        return links, proposed_leads, measured
 
     def _decide(
         self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]], links: list[Link]

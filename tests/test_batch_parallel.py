@@ -96,3 +96,30 @@ def test_two_workers_place_the_seeds_as_one_process(monkeypatch: pytest.MonkeyPa
     one = run_batch(seeds, workers=1)
     assert run_batch(seeds, workers=2) == one
     assert len({p.lineage_id for p in one.values()}) == 1
+
+
+@needs_fork
+def test_workers_decide_the_links_of_one_process_in_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of documents find, screen and measure their pairs in workers (in rounds of a
+    few pairs here): the links, their evidence and their order are one process's."""
+    from dedup.batch import _ParallelEngine
+    from dedup.engine import Engine
+
+    monkeypatch.setattr("dedup.engine.PAIRS_PER_ROUND", 50)
+    documents = _synthetic()
+
+    def links(engine: Engine) -> tuple[list, list]:
+        engine.learn_boilerplate(documents)
+        engine.add_many(documents)
+        seen: list[tuple[str, int, int]] = []
+        found = engine.all_links(lambda stage, done, total: seen.append((stage, done, total)))
+        return [(x.a, x.b, x.strength, x.evidence) for x in found], [s for s in seen if s[0] == "candidates"]
+
+    parallel = _ParallelEngine()
+    parallel.workers = 2
+    one, one_progress = links(Engine())
+    two, two_progress = links(parallel)
+    assert len(one) > 100
+    assert two == one
+    # One process reports the candidate stage once for so few documents; the workers, range by range.
+    assert len(one_progress) == 1 and len(two_progress) > 8 and two_progress[-1] == one_progress[-1]
