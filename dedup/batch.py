@@ -118,7 +118,8 @@ class _ParallelEngine(Engine):
         total = len(self.documents)
         if self.workers < 2 or total < PARALLEL_MIN_ITEMS:
             return super()._lexical_links(leads, progress)
-        self._weighted_rows()  # the TF-IDF rows the workers screen with, computed once, here
+        self._weighted_rows()  # the TF-IDF rows the workers screen with, computed once, here,
+        self._proposed_pairs()  # and the candidate pairs they take their ranges of
         links: list[Link] = []
         proposed: set[tuple[str, str]] = set()
         measured = 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Literal, Sequence
+from typing import Callable, Hashable, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
@@ -233,6 +233,22 @@ class CandidateIndex:
         for lsh in self._lsh.values():
             if key in lsh:
                 lsh.remove(key)
+
+    def pairs(self, positions: Mapping[Hashable, int]) -> np.ndarray | None:
+        """Every pair of indexed keys some channel proposes (each key's stored sketches
+        queried against the others), once: a ``(k, 2)`` array of their ``positions``, the
+        smaller first, rows sorted; ``None`` when a channel is datasketch's, which cannot
+        join its buckets (query each key instead). Every key must have a position."""
+        if not all(isinstance(lsh, CompactLSH) for lsh in self._lsh.values()):
+            return None
+        count = max(len(positions), 1)
+        found = [np.empty(0, dtype=np.int64)]
+        for lsh in self._lsh.values():
+            where = np.fromiter((positions[key] for key in lsh.keys()), dtype=np.int64, count=len(lsh))
+            joined = where[lsh.pairs()]
+            found.append(joined.min(axis=1) * count + joined.max(axis=1))
+        keys = np.unique(np.concatenate(found))
+        return np.column_stack((keys // count, keys % count))
 
     def query(self, sketches: dict[str, object]) -> dict[Hashable, set[str]]:
         """Candidate keys, each with the channels that proposed it."""

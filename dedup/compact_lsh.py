@@ -200,6 +200,33 @@ class CompactLSH:
         """Whether no key is indexed."""
         return not self._numbers
 
+    def pairs(self, max_entries: int = 4_000_000) -> np.ndarray:
+        """Every pair of indexed documents that share a band, once: a ``(k, 2)`` array of
+        their positions in :meth:`keys` order, the smaller first, rows sorted. This is what
+        querying with each indexed document's own signature would find, in one pass over the
+        sorted band hashes (a self-join of the buckets) instead of a query per document.
+        Buckets are paired ``max_entries`` pair entries at a time (a pair sharing many
+        bands is found in each), so memory stays bounded while duplicates are dropped."""
+        self.compact()
+        hashes, documents = self._hashes, self._documents
+        count = len(self._keys)
+        found = [np.empty(0, dtype=np.int64)]
+        if len(hashes) > 1:
+            starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+            lengths = np.diff(np.append(starts, len(hashes)))
+            shared = lengths > 1
+            starts, lengths = starts[shared], lengths[shared]
+            entries = lengths * (lengths - 1) // 2  # pairs per bucket
+            group_ends = np.cumsum(entries)
+            first = 0
+            while first < len(starts):
+                # Buckets up to max_entries pairs (at least one bucket, however large).
+                last = max(first + 1, int(np.searchsorted(group_ends, group_ends[first] - entries[first] + max_entries, side="right")))
+                found.append(_bucket_pairs(documents, starts[first:last], lengths[first:last], count))
+                first = last
+        keys = np.unique(np.concatenate(found))
+        return np.column_stack((keys // count, keys % count)) if count else np.empty((0, 2), dtype=np.int64)
+
     def keys(self) -> Iterator[Hashable]:
         """The indexed keys, in insertion order."""
         return (k for k in self._keys if k is not None)
@@ -304,3 +331,17 @@ class CompactLSH:
             + sys.getsizeof(self._numbers)
             + pending
         )
+
+
+def _bucket_pairs(documents: np.ndarray, starts: np.ndarray, lengths: np.ndarray, count: int) -> np.ndarray:
+    """Each pair of documents within each bucket (``lengths[k]`` entries of ``documents``
+    from ``starts[k]``), as ``smaller * count + larger``, unique. Entry ``t`` of a bucket of
+    ``L`` pairs with the ``L - 1 - t`` entries after it."""
+    entry = np.repeat(starts, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    after = np.repeat(starts + lengths, lengths) - entry - 1
+    left = np.repeat(entry, after)
+    right = left + 1 + np.arange(after.sum()) - np.repeat(np.cumsum(after) - after, after)
+    a, b = documents[left].astype(np.int64), documents[right].astype(np.int64)
+    keep = a != b
+    return np.unique(np.minimum(a, b)[keep] * count + np.maximum(a, b)[keep])
+

@@ -103,7 +103,10 @@ def containments(shared: int, size_a: int, size_b: int) -> tuple[float, float]:
 
 
 def _longest_increasing_run(values: np.ndarray) -> int:
-    """Length of the longest strictly increasing subsequence (patience sorting)."""
+    """Length of the longest strictly increasing subsequence (patience sorting; a copy's
+    shared words all come in order, which one array comparison sees)."""
+    if len(values) < 2 or bool((values[1:] > values[:-1]).all()):
+        return len(values)
     tails: list[int] = []
     for value in values.tolist():
         k = bisect.bisect_left(tails, value)

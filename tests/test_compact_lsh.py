@@ -144,3 +144,30 @@ def test_bulk_loads_in_a_session_match_datasketch() -> None:
     with pytest.raises(ValueError, match="already in the index"):
         ours.insert_many([("fresh", sketches[0]), (3, sketches[1])])
     assert len(ours) == before and "fresh" not in ours
+
+
+@pytest.mark.parametrize("max_entries", [1, 50, 4_000_000])
+def test_pairs_are_what_querying_every_document_finds(max_entries: int) -> None:
+    """The self-join of the buckets finds the pairs one query per indexed document finds,
+    after removals and re-insertions, whatever the size of its chunks."""
+    sketcher = Sketcher(128)
+    sets = _families(300, seed=11)
+    lsh = CompactLSH(0.3, 128, buffer_size=16)
+    for k, hashes in enumerate(sets):
+        lsh.insert(k, sketcher.minhash(hashes))
+    for k in range(0, 300, 7):
+        lsh.remove(k)
+    for k in range(0, 300, 14):  # back, with another document's set
+        lsh.insert(k, sketcher.minhash(sets[k + 1]))
+    signature = {k: sets[k + 1] if k % 14 == 0 else sets[k] for k in lsh.keys()}
+    position = {key: n for n, key in enumerate(lsh.keys())}
+    queried = {
+        (min(position[key], position[other]), max(position[key], position[other]))
+        for key in lsh.keys()
+        for other in lsh.query(sketcher.minhash(signature[key]))
+        if other != key
+    }
+    pairs = lsh.pairs(max_entries=max_entries)
+    assert len(queried) > 100
+    assert sorted(queried) == [tuple(p) for p in pairs.tolist()]  # once each, sorted
+    assert CompactLSH(0.3, 128).pairs().shape == (0, 2)

@@ -113,3 +113,33 @@ def test_names_are_found_only_for_the_translation_channel():
     assert Engine(EngineConfig(embedder=None)).features_of(doc).names == frozenset()
     with_channel = Engine(EngineConfig(detect_languages=False))  # the default embedder is not loaded to extract
     assert {"putin", "merkel", "berlin"} <= with_channel.features_of(doc).names
+
+
+def test_a_bulk_loaded_index_reads_its_candidate_pairs_off_the_buckets():
+    """After one bulk load every stored sketch is the one a query would compute, so the pairs
+    are read off the channels' buckets at once, and they are the pairs that querying each
+    document finds. After a single add the stored sketches are stale (the statistics moved):
+    the engine queries again. datasketch's channels cannot join their buckets."""
+    from tests.test_batch_parallel import _synthetic
+
+    documents = _synthetic()
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    engine.learn_boilerplate(documents)
+    engine.add_many(documents)
+    joined = engine._proposed_pairs()
+    assert joined is not None and len(joined) > 1000
+    found = set(engine.candidate_pairs())
+    engine._sketched_together = None  # as if loaded otherwise: each document is queried
+    assert engine._proposed_pairs() is None and set(engine.candidate_pairs()) == found
+    ids = list(engine.documents)
+    assert {(ids[a], ids[b]) for a, b in joined.tolist()} == found
+
+    grown = Engine(EngineConfig(embedder=None, detect_languages=False))
+    grown.add_many(documents[:-1])
+    grown.add(documents[-1])
+    assert grown._proposed_pairs() is None
+
+    assert engine.candidates.pairs({doc_id: k for k, doc_id in enumerate(ids)}) is not None
+    from dedup.candidates import CandidateIndex
+
+    assert CandidateIndex(backend="datasketch").pairs({}) is None

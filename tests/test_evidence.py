@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from dedup.evidence import PairEvidence, Passage, measure_pair, shared_passages
@@ -207,3 +208,26 @@ def test_a_text_repeating_itself_falls_back_to_difflib(monkeypatch):
     chained = matching_blocks(a, b, 6)
     monkeypatch.setattr(dedup.evidence, "MAX_RUN_PAIRS", 0)
     assert matching_blocks(a, b, 6) == chained and chained[0][2] >= 140
+
+
+def test_longest_increasing_run_matches_patience_sorting_in_and_out_of_order():
+    """The in-order shortcut (a copy's shared words) gives what the full search gives."""
+    import bisect
+    import random
+
+    from dedup.evidence import _longest_increasing_run
+
+    def patience(values: list[int]) -> int:
+        tails: list[int] = []
+        for value in values:
+            k = bisect.bisect_left(tails, value)
+            tails[k : k + 1] = [value]
+        return len(tails)
+
+    rng = random.Random(3)
+    for size in range(12):
+        for _ in range(50):
+            values = rng.sample(range(40), size)
+            for sequence in (values, sorted(values), sorted(values, reverse=True)):
+                assert _longest_increasing_run(np.array(sequence, dtype=np.int64)) == patience(sequence)
+    assert _longest_increasing_run(np.array([1, 2, 2, 3])) == 3  # strictly increasing
