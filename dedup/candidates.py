@@ -21,7 +21,7 @@ from datasketch import LeanMinHash, MinHashLSH
 
 from .compact_lsh import CompactLSH
 from .features import Features
-from .shingle import hash_tokens, shingle_runs
+from .shingle import hash_tokens, shingle_runs, sorted_unique
 from .sketch import Sketcher
 from .tfidf import IncrementalTfidf
 
@@ -68,13 +68,13 @@ def _distinctive_shingles(features: Features, statistics: IncrementalTfidf) -> n
     tokens = features.token_hashes
     runs = shingle_runs(tokens, CHANNEL_SHINGLE_SIZE)
     if statistics.n_documents_ < MIN_DOCUMENTS_FOR_RARITY or len(tokens) <= CHANNEL_SHINGLE_SIZE:
-        return np.unique(runs)
+        return sorted_unique(runs)
     frequencies = statistics.document_frequencies(tokens)
     distinctive = frequencies <= COMMON_WORD_SHARE * statistics.n_documents_
     keep = distinctive[: len(runs)].copy()
     for offset in range(1, CHANNEL_SHINGLE_SIZE):
         keep |= distinctive[offset : offset + len(runs)]
-    return np.unique(runs[keep] if keep.any() else runs)
+    return sorted_unique(runs[keep] if keep.any() else runs)
 
 
 RARE_WORD_SHARE = 0.02
@@ -247,7 +247,7 @@ class CandidateIndex:
             where = np.fromiter((positions[key] for key in lsh.keys()), dtype=np.int64, count=len(lsh))
             joined = where[lsh.pairs()]
             found.append(joined.min(axis=1) * count + joined.max(axis=1))
-        keys = np.unique(np.concatenate(found))
+        keys = sorted_unique(np.concatenate(found))
         return np.column_stack((keys // count, keys % count))
 
     def query(self, sketches: dict[str, object]) -> dict[Hashable, set[str]]:

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 import numpy as np
 from datasketch.lsh import _optimal_param
 
+from .shingle import sorted_unique
+
 __all__ = ["CompactLSH"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -224,7 +226,7 @@ class CompactLSH:
                 last = max(first + 1, int(np.searchsorted(group_ends, group_ends[first] - entries[first] + max_entries, side="right")))
                 found.append(_bucket_pairs(documents, starts[first:last], lengths[first:last], count))
                 first = last
-        keys = np.unique(np.concatenate(found))
+        keys = sorted_unique(np.concatenate(found))
         return np.column_stack((keys // count, keys % count)) if count else np.empty((0, 2), dtype=np.int64)
 
     def keys(self) -> Iterator[Hashable]:
@@ -343,5 +345,4 @@ def _bucket_pairs(documents: np.ndarray, starts: np.ndarray, lengths: np.ndarray
     right = left + 1 + np.arange(after.sum()) - np.repeat(np.cumsum(after) - after, after)
     a, b = documents[left].astype(np.int64), documents[right].astype(np.int64)
     keep = a != b
-    return np.unique(np.minimum(a, b)[keep] * count + np.maximum(a, b)[keep])
-
+    return sorted_unique(np.minimum(a, b)[keep] * count + np.maximum(a, b)[keep])

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "shingle_runs", "intersection_size"]
+__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "shingle_runs", "intersection_size", "sorted_unique"]
 
 _MIX = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -39,7 +39,7 @@ def shingle_hashes(token_hashes: np.ndarray, n: int) -> np.ndarray:
     >>> len(shingle_hashes(h, 3))  # abc, bca, cab
     3
     """
-    return np.unique(shingle_runs(token_hashes, n))
+    return sorted_unique(shingle_runs(token_hashes, n))
 
 
 def shingle_runs(token_hashes: np.ndarray, n: int) -> np.ndarray:
@@ -87,3 +87,13 @@ def intersection_sizes(query: np.ndarray, others: list[np.ndarray]) -> np.ndarra
     at = np.minimum(np.searchsorted(query, values), len(query) - 1)
     rows = np.repeat(np.arange(len(others)), lengths)
     return np.bincount(rows, weights=query[at] == values, minlength=len(others)).astype(np.int64)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of an integer array: a sort, then the first of each run. (NumPy 2's
+    ``np.unique`` hashes: 9 µs against 3 µs for a document's 150 shingles, and 10 s against
+    2 s for the 24M candidate pair keys of a 100k-document corpus.)"""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]

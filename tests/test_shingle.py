@@ -137,3 +137,14 @@ def test_intersection_sizes_agree_with_one_pair_at_a_time():
     assert intersection_sizes(query, others).tolist() == [intersection_size(query, o) for o in others]
     assert intersection_sizes(np.empty(0, dtype=np.uint64), others).tolist() == [0] * len(others)
     assert intersection_sizes(query, []).size == 0
+
+
+def test_sorted_unique_is_np_unique():
+    from dedup.shingle import sorted_unique
+
+    rng = np.random.default_rng(2)
+    for size in (0, 1, 2, 9, 500):
+        for dtype in (np.uint32, np.uint64, np.int64):
+            values = rng.integers(0, 40, size).astype(dtype)
+            unique = sorted_unique(values)
+            assert unique.dtype == values.dtype and unique.tolist() == np.unique(values).tolist()
