@@ -3,8 +3,9 @@
 The costliest steps that need no shared state run in worker processes: the features of each
 document, and for each range of documents its candidate pairs, their screening and evidence.
 Workers are forked once the state they read is complete (the boilerplate model for features,
-the whole index for the pairs), so they inherit it instead of receiving it, and each returns exactly what one process would have
-computed: the placements do not depend on the number of workers.
+the whole index for the pairs), so they inherit it instead of receiving it, and each returns
+exactly what one process would have computed: the placements do not depend on the number of
+workers.
 """
 
 from __future__ import annotations
@@ -132,7 +133,6 @@ class _ParallelEngine(Engine):
             proposed |= chunk_proposed
             measured += chunk_measured
         return links, proposed, measured
-
 
     def ensure_vectors(self, progress: Progress = _no_progress) -> None:
         """:meth:`Engine.ensure_vectors`, the leads embedded by workers (each loads its own

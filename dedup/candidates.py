@@ -61,10 +61,11 @@ def _distinctive_shingles(features: Features, statistics: IncrementalTfidf) -> n
     families (Reuters' dividend notices, bond issues, Fed operations: hundreds of texts that
     share their wording and differ in names and figures) resemble each other, and each query
     proposed every member. On a 19k Reuters index, dropping the runs of common words alone
-    cut the candidates this channel alone proposes from 28 to 1 a query; the links lost
-    were template siblings (different issuers, different days). Copies keep every run that
-    holds a name or a figure, so they still resemble each other. Each run is hashed from
-    the low 32 bits of its tokens' hashes, the only ones features keep."""
+    (with the title fallback of :func:`_rare_words`) cut the candidates a query gets from 70
+    to 36.5 on average, those of this channel alone from 28 to about 1; the links lost were
+    template siblings (different issuers, different days). Copies keep every run that holds
+    a name or a figure, so they still resemble each other. Each run is hashed from the low
+    32 bits of its tokens' hashes, the only ones features keep."""
     tokens = features.token_hashes
     runs = shingle_runs(tokens, CHANNEL_SHINGLE_SIZE)
     if statistics.n_documents_ < MIN_DOCUMENTS_FOR_RARITY or len(tokens) <= CHANNEL_SHINGLE_SIZE:
