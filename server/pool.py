@@ -372,6 +372,11 @@ class PooledIndex:
             raise value
         return value
 
+    def save_snapshot_if_due(self, **kwargs: Any) -> int:
+        """:meth:`dedup.service.LineageIndex.save_snapshot_if_due`, by one index process (the
+        others go on serving)."""
+        return self._call("save_snapshot_if_due", **kwargs)
+
     def check(self, doc: Document) -> None:
         """Raise :class:`dedup.document.DocumentError` naming the first bad field of ``doc``."""
         validate_document(doc, max_text_bytes=self.max_text_bytes)

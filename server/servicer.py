@@ -3,6 +3,7 @@ answer. No decisions are made here; errors are mapped by :mod:`server.errors`.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import grpc
@@ -17,6 +18,8 @@ from .errors import translating_errors
 from .pool import Deadline, PooledIndex
 
 __all__ = ["SyndicationServicer"]
+
+log = logging.getLogger(__name__)
 
 
 def still_wanted(context: grpc.ServicerContext) -> Deadline:
@@ -67,7 +70,18 @@ class SyndicationServicer(pb_grpc.SyndicationServicer):
                 summary.created += 1
             else:
                 summary.replaced += 1
+        if summary.created + summary.replaced:
+            self._snapshot_after_bulk_load()
         return summary
+
+    def _snapshot_after_bulk_load(self) -> None:
+        """Write the engine snapshot if the load left enough of the index outside it, so that
+        a crash now does not cost a replay of the whole load. The writes are durable already:
+        a failure is logged, and the call still succeeds."""
+        try:
+            self.index.save_snapshot_if_due()
+        except Exception as err:  # noqa: BLE001 - the snapshot only speeds the next start up
+            log.warning("no engine snapshot after the bulk load: %s: %s", type(err).__name__, err)
 
     @translating_errors
     def Score(self, request: pb.ScoreRequest, context: grpc.ServicerContext) -> pb.ScoreResponse:

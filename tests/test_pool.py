@@ -51,6 +51,14 @@ def test_pooled_index_answers_as_one_index_does(pool, tmp_path, dated_seeds):
         alone.close()
 
 
+def test_one_process_writes_a_snapshot_that_is_due(pool, tmp_path, dated_seeds):
+    for doc in dated_seeds[:3]:
+        pool.add(doc)
+    assert pool.save_snapshot_if_due(min_writes=10, share=0.0) == 0  # 3 writes: not due
+    assert pool.save_snapshot_if_due(min_writes=3, share=0.0) == SQLiteStore(tmp_path).last_seq()
+    assert (tmp_path / SQLiteStore.SNAPSHOT_NAME).exists()
+
+
 def test_every_process_sees_every_acknowledged_write(pool, dated_seeds):
     doc = dated_seeds[0]
     pool.index(doc)

@@ -548,3 +548,18 @@ def test_a_graceful_stop_leaves_an_engine_snapshot_and_a_stop_right_after_the_se
         _stop_serve(process)
     assert process.returncode == 0
     assert read_header(data / "engine.snapshot").seq == 4
+
+
+def test_a_bulk_load_that_leaves_enough_outside_the_snapshot_writes_one(service, tmp_path, monkeypatch):
+    """After an IndexStream, the engine snapshot is written when the writes it does not cover
+    reach dedup.service's thresholds (lowered here), so a crash then costs no replay."""
+    monkeypatch.setattr("dedup.service.SNAPSHOT_MIN_WRITES", 3)
+    monkeypatch.setattr("dedup.service.SNAPSHOT_SHARE", 0.5)
+    stub = service[0]
+    snapshot = tmp_path / "data" / "engine.snapshot"
+    stub.IndexStream(iter([pb.IndexStreamRequest(document=_doc(f"s{k}", _story(k))) for k in range(2)]), timeout=WAIT)
+    assert not snapshot.exists()  # 2 writes: under the minimum
+    stub.IndexStream(iter([pb.IndexStreamRequest(document=_doc(f"s{k}", _story(k))) for k in range(2, 4)]), timeout=WAIT)
+    assert read_header(snapshot).seq == 4
+    stub.IndexStream(iter([pb.IndexStreamRequest(document=_doc("s4", _story(4)))]), timeout=WAIT)
+    assert read_header(snapshot).seq == 4  # 1 more write: not due

@@ -153,3 +153,26 @@ def test_a_restart_then_a_stop_with_no_write_between_keeps_the_snapshot_as_it_is
     again.close()  # a write since the snapshot: a new one
     assert read_header(snapshot).seq == SQLiteStore(tmp_path).last_seq() == 4
     again.close()  # closing twice is harmless
+
+
+def test_a_snapshot_is_written_once_enough_of_the_index_is_outside_it(tmp_path, dated_seeds):
+    """``save_snapshot_if_due``: written when the uncovered writes reach both the minimum and
+    the share of the index; not again until they do once more; a close with nothing new
+    keeps the file as it is."""
+    index = _index(tmp_path, dated_seeds[:3])
+    path = tmp_path / SQLiteStore.SNAPSHOT_NAME
+    try:
+        assert index.save_snapshot_if_due(min_writes=2, share=0.5) == SQLiteStore(tmp_path).last_seq()
+        assert index.save_snapshot_if_due(min_writes=2, share=0.5) == 0  # nothing new
+        index.index(dated_seeds[3])
+        assert index.save_snapshot_if_due(min_writes=2, share=0.5) == 0  # 1 uncovered write
+        index.index(dated_seeds[4])
+        assert index.save_snapshot_if_due(min_writes=2, share=0.5) == 0  # 2 < half of 5 documents
+        index.delete(dated_seeds[0].id)
+        written = index.save_snapshot_if_due(min_writes=2, share=0.5)  # 3 >= 2 and >= half of 4
+        assert written == read_header(path).seq == SQLiteStore(tmp_path).last_seq()
+        stamp = path.stat().st_mtime_ns
+    finally:
+        index.close()
+    assert path.stat().st_mtime_ns == stamp  # the close had nothing new to write
+    assert LineageIndex(config=CONFIG).save_snapshot_if_due(min_writes=0, share=0) == 0  # memory store
