@@ -109,7 +109,7 @@ def _rare_words(features: Features, statistics: IncrementalTfidf) -> np.ndarray:
     rare = _rare_of(words, statistics)
     if len(rare) == 0 and features.title_words:
         # Title words are hashed as the text's tokens are (the low 32 bits: see Features).
-        rare = _rare_of(np.unique(hash_tokens(sorted(features.title_words)).astype(np.uint32)), statistics)
+        rare = _rare_of(sorted_unique(hash_tokens(sorted(features.title_words)).astype(np.uint32)), statistics)
     return rare if len(rare) else words
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from .boilerplate import BoilerplateModel, strip_boilerplate
 from .names import extract_names
 from .normalize import NO_SPACE_SCRIPT, count_sentences, normalize_text, tokenize
-from .shingle import hash_tokens, shingle_hashes
+from .shingle import hash_tokens, shingle_runs, sorted_unique, unique_first
 
 __all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
 
@@ -129,7 +129,7 @@ def _quotations(text: str, min_chars: int) -> tuple[np.ndarray, ...]:
     for match in _QUOTATION.finditer(text):
         words = [t for t in tokenize(match.group(1)) if _is_content(t, min_chars)]
         if len(words) >= 2:
-            quotes.append(np.unique(hash_tokens(words).astype(np.uint32)))
+            quotes.append(sorted_unique(hash_tokens(words).astype(np.uint32)))
     return tuple(quotes)
 
 
@@ -179,11 +179,11 @@ def extract_features(
     hashes = hash_tokens(tokens)
     low = hashes.astype(np.uint32)  # the low 32 bits (see Features)
     content = low[_content_mask(tokens, clean, config.min_content_chars)]
-    content_words, first = np.unique(content, return_index=True)  # first: where each first appears
+    content_words, first = unique_first(content)  # first: where each first appears
     return Features(
         text=clean,
         token_hashes=low,
-        shingles=np.unique(shingle_hashes(hashes, config.shingle_size).astype(np.uint32)),
+        shingles=sorted_unique(shingle_runs(hashes, config.shingle_size).astype(np.uint32)),
         content_words=content_words,
         numbers=_interned(extract_numbers(clean)),
         content_sequence=content[np.sort(first)],

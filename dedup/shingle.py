@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "shingle_runs", "intersection_size", "sorted_unique"]
+__all__ = ["intersection_sizes", "hash_tokens", "shingle_hashes", "shingle_runs", "intersection_size", "sorted_unique", "unique_counts", "unique_first"]
 
 _MIX = (
     np.uint64(0x9E3779B97F4A7C15),
@@ -97,3 +97,27 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     if len(values) < 2:
         return values
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts, as a boolean mask."""
+    starts = np.ones(len(ordered), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    return starts
+
+
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``, sort-based (see :func:`sorted_unique`)."""
+    ordered = np.sort(values)
+    starts = np.flatnonzero(_run_starts(ordered))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def unique_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True)``: the sorted distinct values and where each
+    first appears, sort-based (a stable sort keeps the first occurrence first)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = _run_starts(ordered)
+    return ordered[starts], order[starts]
+

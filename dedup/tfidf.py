@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from .shingle import unique_counts
+
 __all__ = ["IncrementalTfidf", "TermCounts", "stack"]
 
 _INT32_MAX = int(np.iinfo(np.int32).max)
@@ -111,7 +113,7 @@ class IncrementalTfidf:
         if not token_hashes:
             return []
         if len(token_hashes) == 1:  # one document (a score, an update): no keys needed
-            columns, counts = np.unique(self._columns32(token_hashes[0]), return_counts=True)
+            columns, counts = unique_counts(self._columns32(token_hashes[0]))
             index_dtype = np.int32 if self.n_features <= _INT32_MAX else np.int64
             return [TermCounts(columns.astype(index_dtype, copy=False), counts.astype(np.int32))]
         lengths = np.fromiter(map(len, token_hashes), dtype=np.int64, count=len(token_hashes))

@@ -148,3 +148,17 @@ def test_sorted_unique_is_np_unique():
             values = rng.integers(0, 40, size).astype(dtype)
             unique = sorted_unique(values)
             assert unique.dtype == values.dtype and unique.tolist() == np.unique(values).tolist()
+
+
+def test_unique_counts_and_first_are_np_uniques():
+    from dedup.shingle import unique_counts, unique_first
+
+    rng = np.random.default_rng(4)
+    for size in (0, 1, 2, 9, 500):
+        values = rng.integers(0, 30, size).astype(np.uint32)
+        expected_values, expected_counts = np.unique(values, return_counts=True)
+        got_values, got_counts = unique_counts(values)
+        assert got_values.tolist() == expected_values.tolist() and got_counts.tolist() == expected_counts.tolist()
+        expected_values, expected_first = np.unique(values, return_index=True)  # the first occurrence
+        got_values, got_first = unique_first(values)
+        assert got_values.tolist() == expected_values.tolist() and got_first.tolist() == expected_first.tolist()
