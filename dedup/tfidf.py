@@ -91,7 +91,7 @@ class IncrementalTfidf:
     def counts(self, token_hashes: Sequence[np.ndarray]) -> sp.csr_matrix:
         """Raw term counts, one row per array of token hashes (no state is changed), as 32-bit
         integers (:meth:`weight` turns them into floats; the index keeps one row per document)."""
-        rows = [np.unique(self._columns32(hashes), return_counts=True) for hashes in token_hashes]
+        rows = [unique_counts(self._columns32(hashes)) for hashes in token_hashes]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
         # Column numbers fit in 32 bits (n_features is far below 2**31), which spares scipy
@@ -109,7 +109,7 @@ class IncrementalTfidf:
 
     def row_counts(self, token_hashes: Sequence[np.ndarray]) -> list[TermCounts]:
         """Each array's :class:`TermCounts` (the rows of :meth:`counts`), the columns of every
-        array counted in one ``np.unique`` over (array number, column) keys."""
+        array counted in one pass over (array number, column) keys."""
         if not token_hashes:
             return []
         if len(token_hashes) == 1:  # one document (a score, an update): no keys needed
@@ -118,10 +118,7 @@ class IncrementalTfidf:
             return [TermCounts(columns.astype(index_dtype, copy=False), counts.astype(np.int32))]
         lengths = np.fromiter(map(len, token_hashes), dtype=np.int64, count=len(token_hashes))
         columns = self._columns32(np.concatenate(token_hashes)).astype(np.int64)
-        keys, counts = np.unique(
-            np.repeat(np.arange(len(token_hashes), dtype=np.int64), lengths) * self.n_features + columns,
-            return_counts=True,
-        )
+        keys, counts = unique_counts(np.repeat(np.arange(len(token_hashes), dtype=np.int64), lengths) * self.n_features + columns)
         index_dtype = np.int32 if self.n_features <= _INT32_MAX else np.int64
         rows, columns = np.divmod(keys, self.n_features)
         columns, counts = columns.astype(index_dtype), counts.astype(np.int32)
