@@ -55,6 +55,8 @@ from .store import DELETE, INDEX, Event, MemoryStore, Store
 __all__ = [
     "DEFAULT_TOP_K",
     "MAX_TOP_K",
+    "SNAPSHOT_MIN_WRITES",
+    "SNAPSHOT_SHARE",
     "DeadlineExpired",
     "IndexResult",
     "IndexStats",
@@ -65,8 +67,6 @@ __all__ = [
     "NotFoundError",
     "ScoreResult",
     "ScoredMatch",
-    "SNAPSHOT_MIN_WRITES",
-    "SNAPSHOT_SHARE",
     "SharedPassage",
     "check_text_limit",
 ]
@@ -463,10 +463,11 @@ class LineageIndex:
     def save_snapshot_if_due(self, min_writes: int | None = None, share: float | None = None) -> int:
         """:meth:`save_snapshot` when the writes the snapshot on disk does not cover number at
         least ``min_writes`` and ``share`` of the index (by default :data:`SNAPSHOT_MIN_WRITES`
-        and :data:`SNAPSHOT_SHARE`); return the event it covers, or 0 when not due. Called when a bulk load ends: a crash afterwards would otherwise replay all
-        of it at the next start. The share keeps the cost in proportion: writing a snapshot
-        takes time in proportion to the whole index (16 s at 100k documents), so a large
-        index is written again only once it has grown by a quarter."""
+        and :data:`SNAPSHOT_SHARE`); return the event it covers, or 0 when not due. Called
+        when a bulk load ends: a crash afterwards would otherwise replay all of it at the next
+        start. The share keeps the cost in proportion: writing a snapshot takes time in
+        proportion to the whole index (16 s at 100k documents), so a large index is written
+        again only once it has grown by a quarter."""
         with self._lock:
             self._sync()
             if self._snapshot_path is None:
