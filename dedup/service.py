@@ -48,6 +48,7 @@ from .evidence import shared_passages
 from .features import Features, story_lines
 from .normalize import token_spans
 from .lineage import Link, Node, Placement, orient
+from .link_graph import LinkGraph
 from .relate import Relation
 from .snapshot import read_header, read_snapshot, write_snapshot
 from .store import DELETE, INDEX, Event, MemoryStore, Store
@@ -205,69 +206,6 @@ class IndexStats:
     links: int
     bytes_on_disk: int
     uptime_seconds: float
-
-
-class LinkGraph:
-    """Decided links as an undirected graph; lineages are its connected components."""
-
-    def __init__(self, links: Iterable[Link] = ()) -> None:
-        self._edges: dict[str, dict[str, Link]] = {}
-        for link in links:
-            self.add(link)
-
-    def add(self, link: Link) -> None:
-        """Add (or replace) the link between ``link.a`` and ``link.b``."""
-        self._edges.setdefault(link.a, {})[link.b] = link
-        self._edges.setdefault(link.b, {})[link.a] = link
-
-    def drop(self, doc_id: str) -> None:
-        """Remove every link touching ``doc_id``."""
-        for other in self._edges.pop(doc_id, {}):
-            neighbours = self._edges.get(other)
-            if neighbours is not None:
-                neighbours.pop(doc_id, None)
-                if not neighbours:
-                    del self._edges[other]
-
-    def replace(self, doc_id: str, links: Iterable[Link]) -> None:
-        """Make ``links`` the only links of ``doc_id``."""
-        self.drop(doc_id)
-        for link in links:
-            self.add(link)
-
-    def component(self, doc_id: str, *, without: str | None = None) -> list[str]:
-        """Documents connected to ``doc_id`` (itself first), ignoring node ``without``."""
-        seen = {doc_id}
-        order = [doc_id]
-        for current in order:
-            for other in self._edges.get(current, {}):
-                if other not in seen and other != without:
-                    seen.add(other)
-                    order.append(other)
-        return order
-
-    def links_within(self, members: Sequence[str]) -> list[Link]:
-        """Every link between two of ``members``, each once."""
-        inside = set(members)
-        out: dict[int, Link] = {}
-        for doc_id in members:
-            for other, link in self._edges.get(doc_id, {}).items():
-                if other in inside:
-                    out[id(link)] = link
-        return list(out.values())
-
-    def link_count(self) -> int:
-        """Number of links."""
-        return sum(len(n) for n in self._edges.values()) // 2
-
-    def components(self) -> Iterator[list[str]]:
-        """Every connected component with at least one link."""
-        seen: set[str] = set()
-        for doc_id in list(self._edges):
-            if doc_id not in seen:
-                component = self.component(doc_id)
-                seen.update(component)
-                yield component
 
 
 def _observed_lines(engine: Engine, doc: Document) -> list[str]:

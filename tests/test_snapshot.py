@@ -4,6 +4,7 @@ a full replay of the store would, and a snapshot that does not match is ignored.
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -11,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from dedup import Document
-from dedup.engine import EngineConfig
+from dedup.engine import Engine, EngineConfig
 from dedup.features import FeatureConfig
 from dedup.service import LineageIndex
-from dedup.snapshot import config_fingerprint, read_header
+from dedup.snapshot import config_fingerprint, pack_documents, read_header, unpack_documents
 from dedup.store import SQLiteStore
 
 CONFIG = EngineConfig(embedder=None)
@@ -176,3 +177,28 @@ def test_a_snapshot_is_written_once_enough_of_the_index_is_outside_it(tmp_path, 
         index.close()
     assert path.stat().st_mtime_ns == stamp  # the close had nothing new to write
     assert LineageIndex(config=CONFIG).save_snapshot_if_due(min_writes=0, share=0) == 0  # memory store
+
+
+def _fields(record) -> tuple:
+    """Every field of an indexed document, arrays as tuples of their values and dtype."""
+    f = record.features
+
+    def array(values):
+        return values.dtype.str, tuple(values.tolist())
+
+    features = (
+        f.text, array(f.token_hashes), array(f.shingles), array(f.content_words), f.numbers,
+        array(f.content_sequence), tuple(map(array, f.quotations)), f.names, f.sentences, f.title_words,
+    )
+    return record.document, features, array(record.counts.indices), array(record.counts.data), record.order, record.language
+
+
+def test_documents_packed_in_columns_unpack_field_for_field(dated_seeds):
+    quoted = Document(id="quoted", text='The minister said "we will rebuild every school in the city" on Monday.\nNo more.')
+    engine = Engine(CONFIG)
+    engine.add_many([*dated_seeds, quoted, Document(id="short", text="Tiny.")])
+    assert engine.documents["quoted"].features.quotations  # the quotation field is exercised
+    unpacked = unpack_documents(pickle.loads(pickle.dumps(pack_documents(engine.documents))))
+    assert list(unpacked) == list(engine.documents)
+    assert [_fields(r) for r in unpacked.values()] == [_fields(r) for r in engine.documents.values()]
+    assert unpack_documents(pack_documents({})) == {}

@@ -1,0 +1,93 @@
+"""The service's link graph: components, and the table it is pickled as (a loaded graph holds
+row numbers and turns them into links on first read, equal to the links it was written with)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from dedup.evidence import PairEvidence
+from dedup.lineage import Link
+from dedup.link_graph import LinkGraph
+
+
+def _link(a: str, b: str, k: int) -> Link:
+    """A link whose evidence uses every kind of field: floats, None, bools and ints."""
+    evidence = PairEvidence(
+        cosine=0.5 + k / 100,
+        containment_a_in_b=1 / (k + 3),
+        containment_b_in_a=0.25,
+        word_containment_a_in_b=0.75,
+        word_containment_b_in_a=0.1 * k,
+        number_overlap=None if k % 2 else 0.5,
+        same_language=bool(k % 3),
+        shared_quotations=k,
+        embedding_cosine=0.8125 if k % 2 else None,
+        lead_rank=None if k % 2 else k + 1,
+        shared_numbers=2 * k,
+        title_overlap=None,
+        shared_name_stems=k % 4,
+    )
+    return Link(a, b, 0.9 - k / 50, evidence)
+
+
+def _graph() -> tuple[LinkGraph, list[Link]]:
+    links = [_link("a", "b", 0), _link("b", "c", 1), _link("d", "a", 2), _link("e", "f", 3), _link("c", "d", 4)]
+    return LinkGraph(links), links
+
+
+def _shape(graph: LinkGraph) -> tuple:
+    """What a caller can read: the components (in any order), their links, the count."""
+    components = sorted(sorted(c) for c in graph.components())
+    return components, [sorted(graph.links_within(c), key=repr) for c in components], graph.link_count()
+
+
+def test_components_follow_the_links():
+    graph, _ = _graph()
+    assert list(graph.components()) == [["a", "b", "d", "c"], ["e", "f"]]
+    assert graph.component("a", without="b") == ["a", "d", "c"]
+    graph.drop("d")
+    assert graph.component("a") == ["a", "b", "c"]
+    assert graph.link_count() == 3
+    graph.drop("e")  # its only neighbour goes with it
+    assert list(graph.components()) == [["a", "b", "c"]] and graph._edges.keys() == {"a", "b", "c"}
+
+
+def test_a_pickled_graph_reads_back_the_same_links_in_the_same_order():
+    graph, links = _graph()
+    loaded = pickle.loads(pickle.dumps(graph))
+    assert loaded._edges == {} and loaded._read == {}  # arrays and rows until read
+    assert _shape(loaded) == _shape(graph)
+    assert loaded._edges == {} and len(loaded._read) == len(links)  # reading changed no adjacency
+    assert sorted(loaded.links_within(["a", "b", "c", "d", "e", "f"]), key=repr) == sorted(links, key=repr)
+    # A link read once is the same object from either end.
+    first = loaded.links_within(["a", "b"])
+    assert first == [links[0]] and loaded.links_within(["b", "a"])[0] is first[0]
+
+
+def test_a_loaded_graph_changed_then_pickled_again_keeps_its_unread_rows():
+    graph, _ = _graph()
+    loaded = pickle.loads(pickle.dumps(graph))
+    loaded.links_within(["b", "c"])  # one row read
+    for changed in (graph, loaded):
+        changed.replace("a", [_link("a", "f", 5)])
+        changed.add(_link("g", "e", 6))
+    again = pickle.loads(pickle.dumps(loaded))
+    assert _shape(again) == _shape(loaded) == _shape(graph)
+    for changed in (graph, again):
+        changed.drop("c")
+        changed.drop("e")
+    assert _shape(again) == _shape(graph)
+    assert again.component("b") == ["b"] and again.link_count() == graph.link_count() == 1
+
+
+def test_an_empty_graph_pickles():
+    assert _shape(pickle.loads(pickle.dumps(LinkGraph()))) == ([], [], 0)
+
+
+def test_a_table_written_with_other_evidence_fields_is_refused():
+    state = LinkGraph([_link("a", "b", 0)]).__getstate__()
+    state["fields"] = state["fields"][:-1]
+    with pytest.raises(ValueError, match="evidence fields"):
+        LinkGraph().__setstate__(state)
