@@ -13,6 +13,7 @@ placing a document reads the links of its own lineage only.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 
@@ -38,6 +39,10 @@ _DECODERS: dict[str, Callable[[float], object]] = {
 }
 _EVIDENCE_FIELDS = tuple(f.name for f in fields(PairEvidence))
 _EVIDENCE_DECODERS = tuple(_DECODERS[str(f.type)] for f in fields(PairEvidence))
+
+
+#: Links encoded into the table at a time when a graph is pickled (bounds the lists built).
+_ENCODED_AT_ONCE = 65_536
 
 
 def _encoded(link: Link) -> list[float]:
@@ -174,44 +179,50 @@ class LinkGraph:
 
     # -- pickling: a table, not objects ----------------------------------------------------
     def __getstate__(self) -> dict[str, object]:
+        # Written for millions of links: the adjacency goes into typed arrays, rows of the
+        # loaded table are renumbered through a list, and links are encoded in chunks.
         ids = list(self._documents())
         number = {doc_id: n for n, doc_id in enumerate(ids)}
-        new_rows: dict[int, int] = {}  # id(Link) -> its row
-        loaded_rows: dict[int, int] = {}  # row of the loaded table -> its row
-        links: list[Link] = []
-        kept: list[int] = []  # rows of the loaded table, in their new order
-        fresh: list[int] = []  # the rows that are links
-        others: list[int] = []
-        rows: list[int] = []
-        degrees: list[int] = []
+        row_of_link: dict[int, int] = {}  # id(Link) -> its row
+        row_of_loaded = [-1] * len(self._values)  # row of the loaded table -> its row, or -1
+        links: list[Link] = []  # the links, in the order of their rows in ``fresh``
+        fresh = array("q")  # their rows
+        kept = array("q")  # rows of the loaded table that stay
+        others, rows, degrees = array("q"), array("q"), array("q")
+        count = 0
         for doc_id in ids:
             neighbours = self._neighbours(doc_id)
             degrees.append(len(neighbours))
             for other, link in neighbours.items():
                 if isinstance(link, Link):
-                    row = new_rows.get(id(link))
-                    if row is None:
-                        row = new_rows[id(link)] = len(new_rows) + len(loaded_rows)
+                    row = row_of_link.get(id(link), -1)
+                    if row < 0:
+                        row = row_of_link[id(link)] = count
+                        count += 1
                         fresh.append(row)
                         links.append(link)
                 else:
-                    row = loaded_rows.get(link)
-                    if row is None:
-                        row = loaded_rows[link] = len(new_rows) + len(loaded_rows)
+                    row = row_of_loaded[link]
+                    if row < 0:
+                        row = row_of_loaded[link] = count
+                        count += 1
                         kept.append(link)
                 others.append(number[other])
                 rows.append(row)
-        count = len(new_rows) + len(loaded_rows)
         ends = np.empty((count, 2), dtype=np.int64)
         values = np.empty((count, self._values.shape[1]))
-        if links:
-            ends[fresh] = [(number[x.a], number[x.b]) for x in links]
-            values[fresh] = [_encoded(x) for x in links]
+        fresh_rows = np.frombuffer(fresh, dtype=np.int64)
+        for start in range(0, len(links), _ENCODED_AT_ONCE):
+            chunk = links[start : start + _ENCODED_AT_ONCE]
+            at = fresh_rows[start : start + len(chunk)]
+            ends[at] = [(number[x.a], number[x.b]) for x in chunk]
+            values[at] = [_encoded(x) for x in chunk]
         if kept:
-            old = [loaded_rows[row] for row in kept]
+            old = np.frombuffer(kept, dtype=np.int64)
             renumbered = np.array([number.get(d, -1) for d in self._base_ids], dtype=np.int64)
-            ends[old] = renumbered[self._ends[kept]]
-            values[old] = self._values[kept]
+            at = np.array(row_of_loaded, dtype=np.int64)[old]
+            ends[at] = renumbered[self._ends[old]]
+            values[at] = self._values[old]
         return {
             "ids": ids,
             "degrees": np.array(degrees, dtype=np.int64),

@@ -404,7 +404,7 @@ class LineageIndex:
         and :data:`SNAPSHOT_SHARE`); return the event it covers, or 0 when not due. Called
         when a bulk load ends: a crash afterwards would otherwise replay all of it at the next
         start. The share keeps the cost in proportion: writing a snapshot takes time in
-        proportion to the whole index (16 s at 100k documents), so a large index is written
+        proportion to the whole index (10-16 s at 100k documents), so a large index is written
         again only once it has grown by a quarter."""
         with self._lock:
             self._sync()

@@ -9,6 +9,7 @@ import pytest
 
 from dedup.evidence import PairEvidence
 from dedup.lineage import Link
+from dedup import link_graph
 from dedup.link_graph import LinkGraph
 
 
@@ -54,7 +55,9 @@ def test_components_follow_the_links():
     assert list(graph.components()) == [["a", "b", "c"]] and graph._edges.keys() == {"a", "b", "c"}
 
 
-def test_a_pickled_graph_reads_back_the_same_links_in_the_same_order():
+@pytest.mark.parametrize("at_once", [65_536, 2])
+def test_a_pickled_graph_reads_back_the_same_links(monkeypatch, at_once):
+    monkeypatch.setattr(link_graph, "_ENCODED_AT_ONCE", at_once)  # 2: links encoded in chunks
     graph, links = _graph()
     loaded = pickle.loads(pickle.dumps(graph))
     assert loaded._edges == {} and loaded._read == {}  # arrays and rows until read
