@@ -15,6 +15,7 @@ from dedup import Document
 from dedup.engine import Engine, EngineConfig
 from dedup.features import FeatureConfig
 from dedup.service import LineageIndex
+from dedup import snapshot as snapshot_module
 from dedup.snapshot import config_fingerprint, pack_documents, read_header, unpack_documents
 from dedup.store import SQLiteStore
 
@@ -202,3 +203,24 @@ def test_documents_packed_in_columns_unpack_field_for_field(dated_seeds):
     assert list(unpacked) == list(engine.documents)
     assert [_fields(r) for r in unpacked.values()] == [_fields(r) for r in engine.documents.values()]
     assert unpack_documents(pack_documents({})) == {}
+
+
+def test_restored_arrays_are_mapped_from_the_file_and_writing_them_leaves_it_unchanged(tmp_path, dated_seeds, monkeypatch):
+    monkeypatch.setattr(snapshot_module, "OUT_OF_BAND_BYTES", 1)  # every array after the pickle
+    *docs, probe = dated_seeds
+    _index(tmp_path, docs).close()
+    path = tmp_path / SQLiteStore.SNAPSHOT_NAME
+    written = path.read_bytes()
+    index = LineageIndex(SQLiteStore(tmp_path), config=CONFIG)
+    try:
+        assert index.restored_from_snapshot > 0
+        shingles = index._engine.documents[docs[0].id].features.shingles
+        frequencies = index._engine.tfidf.document_frequency_
+        for array in (shingles, frequencies):
+            assert array.flags.writeable and not array.flags.owndata
+        frequencies += 1  # in place, in this process's copy of the pages
+        frequencies -= 1
+        index.index(probe)  # updates the term statistics in place too
+        assert path.read_bytes() == written
+    finally:
+        index.close()
