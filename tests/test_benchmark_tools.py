@@ -95,8 +95,12 @@ def test_throughput_restart_part_reopens_a_persisted_index_both_ways():
     from dedup.engine import EngineConfig
 
     stories = throughput.load_reuters(reuters)
-    rows = throughput.measure_restart([200], stories, EngineConfig(embedder=None, detect_languages=False))
+    rows = throughput.measure_restart([200], stories, EngineConfig(embedder=None, detect_languages=False), copies=3)
     assert [r["size"] for r in rows] == [200]
     assert rows[0]["snapshot_mb"] > 0 and rows[0]["replay_s"] > 0 and rows[0]["snapshot_s"] > 0
+    replicated = rows[0]["replicated"]  # three copies of the index, loaded back whole
+    assert replicated["documents"] == 600 and replicated["links"] > 0 and replicated["links"] % 3 == 0
+    assert replicated["mb"] > rows[0]["snapshot_mb"] and replicated["read_s"] > 0
     section = throughput.report({"machine": throughput.machine(), "when": "now", "engine": "test", "restart": rows}, "cmd")
     assert "| 200 |" in section and "restart from the engine snapshot" in section
+    assert "| 200 | 600 |" in section
