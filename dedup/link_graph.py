@@ -5,9 +5,10 @@ A snapshot of a large index holds millions of links (492k at 100k documents), ea
 :class:`~dedup.lineage.Link` with a 19-field :class:`~dedup.evidence.PairEvidence`. Pickled
 as objects, they took seconds to load and about a kilobyte each in memory. The graph is
 pickled instead as a table: each link's two ends and its numbers in one float array, the
-adjacency as two integer arrays. A graph loaded from that table holds row numbers, and turns
-a row into a ``Link`` the first time a caller asks for that link (:meth:`LinkGraph.links_within`);
-placing a document reads the links of its own lineage only.
+adjacency as integer arrays. A graph loaded from that table keeps the adjacency in those
+arrays until a document's links change, and turns a row into a ``Link`` the first time a
+caller asks for that link (:meth:`LinkGraph.links_within`): placing a document reads the links
+of its own lineage only. Loading 4.8M links this way takes about a second.
 """
 
 from __future__ import annotations
