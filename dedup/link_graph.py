@@ -42,6 +42,8 @@ _EVIDENCE_FIELDS = tuple(f.name for f in fields(PairEvidence))
 _EVIDENCE_DECODERS = tuple(_DECODERS[str(f.type)] for f in fields(PairEvidence))
 
 
+#: Links of a loaded table kept decoded, at most (about 1 KB each as objects).
+_DECODED_KEPT = 200_000
 #: Links encoded into the table at a time when a graph is pickled (bounds the lists built).
 _ENCODED_AT_ONCE = 65_536
 
@@ -71,7 +73,7 @@ class LinkGraph:
         self._base_rows = np.empty(0, dtype=np.int64)  # and the table row of each link
         self._ends = np.empty((0, 2), dtype=np.int64)  # the loaded table: the ends of each row
         self._values = np.empty((0, 1 + len(_EVIDENCE_FIELDS)))  # and its numbers (_encoded)
-        self._read: dict[int, Link] = {}  # rows already turned into links
+        self._read: dict[int, Link] = {}  # rows recently turned into links
         for link in links:
             self.add(link)
 
@@ -132,13 +134,14 @@ class LinkGraph:
     def links_within(self, members: Sequence[str]) -> list[Link]:
         """Every link between two of ``members``, each once."""
         inside = set(members)
-        out: dict[int, Link] = {}
+        out: dict[int, Link] = {}  # by id(link), or by -1 - row for a row of the loaded table
         for doc_id in members:
             for other, link in self._neighbours(doc_id).items():
                 if other in inside:
-                    if not isinstance(link, Link):
-                        link = self._link_of_row(link)
-                    out[id(link)] = link
+                    if isinstance(link, Link):
+                        out[id(link)] = link
+                    elif -1 - link not in out:
+                        out[-1 - link] = self._link_of_row(link)
         return list(out.values())
 
     def link_count(self) -> int:
@@ -169,9 +172,13 @@ class LinkGraph:
                 yield component
 
     def _link_of_row(self, row: int) -> Link:
-        """The ``Link`` of row ``row`` of the loaded table (made once)."""
+        """The ``Link`` of row ``row`` of the loaded table (kept for the next read, up to
+        :data:`_DECODED_KEPT` links: a long-running service would otherwise end up holding
+        every link as objects again)."""
         link = self._read.get(row)
         if link is None:
+            if len(self._read) >= _DECODED_KEPT:
+                self._read.clear()
             a, b = self._ends[row].tolist()
             strength, *values = self._values[row].tolist()
             evidence = PairEvidence(*(decode(v) for decode, v in zip(_EVIDENCE_DECODERS, values)))

@@ -94,3 +94,14 @@ def test_a_table_written_with_other_evidence_fields_is_refused():
     state["fields"] = state["fields"][:-1]
     with pytest.raises(ValueError, match="evidence fields"):
         LinkGraph().__setstate__(state)
+
+
+def test_a_loaded_graph_keeps_a_bounded_number_of_links_decoded(monkeypatch):
+    monkeypatch.setattr(link_graph, "_DECODED_KEPT", 2)
+    graph, links = _graph()
+    loaded = pickle.loads(pickle.dumps(graph))
+    everyone = ["a", "b", "c", "d", "e", "f"]
+    for _ in range(2):  # decoded again after the cache started afresh: still each link once
+        assert sorted(loaded.links_within(everyone), key=repr) == sorted(links, key=repr)
+        assert len(loaded._read) <= 2
+    assert _shape(loaded) == _shape(graph)
