@@ -55,9 +55,7 @@ def test_components_follow_the_links():
     assert list(graph.components()) == [["a", "b", "c"]] and graph._edges.keys() == {"a", "b", "c"}
 
 
-@pytest.mark.parametrize("at_once", [65_536, 2])
-def test_a_pickled_graph_reads_back_the_same_links(monkeypatch, at_once):
-    monkeypatch.setattr(link_graph, "_ENCODED_AT_ONCE", at_once)  # 2: links encoded in chunks
+def test_a_pickled_graph_reads_back_the_same_links():
     graph, links = _graph()
     loaded = pickle.loads(pickle.dumps(graph))
     assert loaded._edges == {} and loaded._read == {}  # arrays and rows until read
@@ -105,3 +103,62 @@ def test_a_loaded_graph_keeps_a_bounded_number_of_links_decoded(monkeypatch):
         assert sorted(loaded.links_within(everyone), key=repr) == sorted(links, key=repr)
         assert len(loaded._read) <= 2
     assert _shape(loaded) == _shape(graph)
+
+
+class _Reference:
+    """The graph as plain dicts of links: what LinkGraph must answer."""
+
+    def __init__(self) -> None:
+        self.edges: dict[str, dict[str, Link]] = {}
+
+    def add(self, link: Link) -> None:
+        self.edges.setdefault(link.a, {})[link.b] = link
+        self.edges.setdefault(link.b, {})[link.a] = link
+
+    def drop(self, doc_id: str) -> None:
+        for other in self.edges.pop(doc_id, {}):
+            self.edges[other].pop(doc_id)
+            if not self.edges[other]:
+                del self.edges[other]
+
+    def shape(self) -> tuple:
+        graph = LinkGraph()
+        for neighbours in self.edges.values():
+            for link in neighbours.values():
+                graph.add(link)
+        return _shape(graph)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_changes_pickles_and_compactions_answer_as_plain_dicts(monkeypatch, seed):
+    import random
+
+    monkeypatch.setattr(link_graph, "_DEAD_ROWS_KEPT", 3)  # compact often
+    rng = random.Random(seed)
+    documents = [f"d{k}" for k in range(12)]
+    graph, reference = LinkGraph(), _Reference()
+    for step in range(300):
+        roll = rng.random()
+        if roll < 0.55:
+            a, b = rng.sample(documents, 2)
+            link = _link(a, b, step % 7)
+            graph.add(link)
+            reference.add(link)
+        elif roll < 0.75:
+            doc_id = rng.choice(documents)
+            graph.drop(doc_id)
+            reference.drop(doc_id)
+        elif roll < 0.85:
+            doc_id = rng.choice(documents)
+            links = [_link(doc_id, other, step % 5) for other in rng.sample(documents, 2) if other != doc_id]
+            graph.replace(doc_id, links)
+            reference.drop(doc_id)
+            for link in links:
+                reference.add(link)
+        elif roll < 0.95:
+            graph = pickle.loads(pickle.dumps(graph))
+        else:
+            graph.links_within(rng.sample(documents, 5))  # decodes some rows
+        if step % 10 == 0:
+            assert _shape(graph) == reference.shape()
+    assert _shape(graph) == reference.shape()
