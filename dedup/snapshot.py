@@ -312,10 +312,10 @@ def unpack_documents(columns: dict[str, object]) -> dict[str, IndexedDocument]:
         columns["orders"], columns["languages"],
     )
     documents = {}
-    for doc, text, tokens, shingles, words, numbers, sequence, quoted, names, sentences, title, columns_, counts, order, language in rows:
+    for doc, text, tokens, shingles, words, numbers, sequence, quoted, names, sentences, title, terms, counts, order, language in rows:
         quotes = tuple(itertools.islice(quotations, quoted)) if quoted else ()
         features = Features(text, tokens, shingles, words, numbers, sequence, quotes, names, sentences, title)
-        documents[doc.id] = IndexedDocument(doc, features, TermCounts(columns_, counts), order, language)
+        documents[doc.id] = IndexedDocument(doc, features, TermCounts(terms, counts), order, language)
     return documents
 
 
