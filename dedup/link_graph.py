@@ -170,7 +170,8 @@ class LinkGraph:
     def _documents(self) -> Iterator[str]:
         """Every document with at least one link: the loaded ones, then the others."""
         for doc_id in self._ids[: self._base_count]:
-            if self._neighbours(doc_id):
+            own = self._edges.get(doc_id)
+            if own is None or own:  # a loaded adjacency is never empty (only linked ones are saved)
                 yield doc_id
         for doc_id, neighbours in self._edges.items():
             if neighbours and not self._loaded(doc_id):
