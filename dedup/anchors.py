@@ -29,6 +29,9 @@ from .relate import SECONDS_PER_DAY, translation_probability_ceiling
 
 __all__ = ["AnchorIndex", "anchors_of"]
 
+#: A postings list per anchor and language code: the rows holding the anchor.
+_Postings = dict[str, dict[int, list[int]]]
+
 
 def anchors_of(features: Features) -> tuple[frozenset[str], frozenset[str]]:
     """The figures and the name stems of a document: the parts of it a translation keeps."""
@@ -57,7 +60,10 @@ class AnchorIndex:
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
-        self._postings: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+        # Figures, then name stems: key -> language code -> rows holding it. Split by language
+        # because partners are in other languages only: in an index that is mostly one
+        # language, a query of that language reads only the few rows of the others.
+        self._postings: tuple[_Postings, _Postings] = ({}, {})
         self._size = np.zeros((16, 3), dtype=np.int32)  # figures, name stems, sentences
         self._codes = np.zeros(16, dtype=np.int32)
         self._days = np.full(16, np.nan)  # publication time in days, NaN when undated
@@ -79,11 +85,12 @@ class AnchorIndex:
             self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
             self._days = np.concatenate([self._days, np.full_like(self._days, np.nan)])
         anchors = anchors_of(features)
+        code = self._code_of.setdefault(language, len(self._code_of))
         for postings, keys in zip(self._postings, anchors):
             for key in keys:
-                postings.setdefault(key, []).append(row)
+                postings.setdefault(key, {}).setdefault(code, []).append(row)
         self._size[row] = (len(anchors[0]), len(anchors[1]), features.sentences)
-        self._codes[row] = self._code_of.setdefault(language, len(self._code_of))
+        self._codes[row] = code
         self._days[row] = _days(published_at)
         self._ids.append(doc_id)
         self._row[doc_id] = row
@@ -94,19 +101,24 @@ class AnchorIndex:
         row = self._row.pop(doc_id, None)
         if row is None:
             return
+        code = int(self._codes[row])
         for postings, keys in zip(self._postings, self._anchors[row]):
             for key in keys:
-                rows = postings[key]
-                rows.remove(row)
+                by_code = postings[key]
+                rows = by_code[code]
+                _discard(rows, row)
                 if not rows:
-                    del postings[key]
+                    del by_code[code]
+                    if not by_code:
+                        del postings[key]
         last = len(self._ids) - 1
         if row != last:
             moved = self._ids[last]
+            moved_code = int(self._codes[last])
             for postings, keys in zip(self._postings, self._anchors[last]):
                 for key in keys:
-                    rows = postings[key]
-                    rows[rows.index(last)] = row
+                    rows = postings[key][moved_code]
+                    rows[_position(rows, last)] = row
             self._size[row] = self._size[last]
             self._codes[row] = self._codes[last]
             self._days[row] = self._days[last]
@@ -115,12 +127,14 @@ class AnchorIndex:
         self._ids.pop()
         self._anchors.pop()
 
-    def _shared(self, keys: frozenset[str], postings: dict[str, list[int]]) -> np.ndarray:
-        """How many of ``keys`` each live row holds."""
-        hits = [postings[key] for key in keys if key in postings]
+    @staticmethod
+    def _shared(keys: frozenset[str], postings: _Postings, code: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in another language than ``code`` that hold some of ``keys``, ascending,
+        and how many of them each holds."""
+        hits = [rows for key in keys for other, rows in postings.get(key, {}).items() if other != code]
         if not hits:
-            return np.zeros(len(self._ids), dtype=np.int64)
-        return np.bincount(np.concatenate(hits), minlength=len(self._ids))
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(hits), return_counts=True)
 
     def partners(
         self,
@@ -137,27 +151,49 @@ class AnchorIndex:
         order; ``exclude`` (the document itself) is left out."""
         threshold = self.threshold if threshold is None else threshold
         numbers, stems = anchors_of(features)
-        shared_numbers = self._shared(numbers, self._postings[0])
-        shared_stems = self._shared(stems, self._postings[1])
+        code = self._code_of.get(language, -1)
         # A pair sharing neither a figure nor a name is not a translation
         # (:func:`dedup.relate.shares_an_anchor`): only the rows that share one are weighed.
-        rows = np.flatnonzero((shared_numbers + shared_stems) > 0)
+        number_rows, number_counts = self._shared(numbers, self._postings[0], code)
+        stem_rows, stem_counts = self._shared(stems, self._postings[1], code)
+        rows = np.union1d(number_rows, stem_rows)
+        shared_numbers = np.zeros(len(rows), dtype=np.int64)
+        shared_numbers[np.searchsorted(rows, number_rows)] = number_counts
+        shared_stems = np.zeros(len(rows), dtype=np.int64)
+        shared_stems[np.searchsorted(rows, stem_rows)] = stem_counts
+        keep = np.ones(len(rows), dtype=bool)
         if exclude is not None and exclude in self._row:
-            rows = rows[rows != self._row[exclude]]
-        code = self._code_of.get(language, -1)
-        rows = rows[self._codes[rows] != code]
+            keep &= rows != self._row[exclude]
         if published_at is not None and math.isfinite(self.max_lag_days):
             lag = np.abs(self._days[rows] - _days(published_at))  # NaN (never too long) if undated
-            rows = rows[~(lag > self.max_lag_days)]
+            keep &= ~(lag > self.max_lag_days)
+        rows, shared_numbers, shared_stems = rows[keep], shared_numbers[keep], shared_stems[keep]
         if not len(rows):
             return []
         size = self._size[rows]
         ceiling = translation_probability_ceiling(
-            *pair_anchor_inputs(
-                (len(numbers), len(stems), features.sentences), size, shared_numbers[rows], shared_stems[rows]
-            )
+            *pair_anchor_inputs((len(numbers), len(stems), features.sentences), size, shared_numbers, shared_stems)
         )
         return [self._ids[row] for row in rows[ceiling >= threshold].tolist()]
+
+
+def _position(rows: list[int], row: int) -> int:
+    """Where ``row`` is in ``rows``, looked for at the end first: the rows removed most often
+    are the newest (the service stages each scored document, then removes it), whose entries
+    were appended last, and a long postings list (a figure or a name in thousands of
+    documents) is costly to scan from the front."""
+    for k in range(len(rows) - 1, max(len(rows) - 9, -1), -1):
+        if rows[k] == row:
+            return k
+    return rows.index(row)
+
+
+def _discard(rows: list[int], row: int) -> None:
+    """Take ``row`` out of ``rows`` (see :func:`_position`)."""
+    if rows[-1] == row:
+        rows.pop()
+    else:
+        del rows[_position(rows, row)]
 
 
 def _days(published_at: datetime | None) -> float:

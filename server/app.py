@@ -24,7 +24,7 @@ from dedup.store import Store, open_store
 
 from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
-from .pool import IndexProcessError, PooledIndex
+from .pool import IndexProcessError, PooledIndex, one_blas_thread
 from .servicer import SyndicationServicer
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "SERVICE_NAME", "SyndicationServer", "create_server", "serve"]
@@ -179,6 +179,7 @@ def serve(
         return _serve_pooled(
             data_dir, host, port, workers=workers, grace=grace, max_text_bytes=max_text_bytes, config=config, out=out
         )
+    one_blas_thread()  # the gRPC threads take the cores (see the pooled case)
     server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes, config=config)
     server.start()
     documents = len(server.index)

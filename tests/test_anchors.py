@@ -144,3 +144,26 @@ def test_documents_dated_further_apart_than_the_lag_are_not_partners():
     unlimited = AnchorIndex(threshold=0.97)  # no lag given: dates are not judged
     unlimited.add("ru-far", ru, "ru", day(2022, 7, 25))
     assert unlimited.partners(en, "en", published_at=day(2021, 7, 25)) == ["ru-far"]
+
+
+def test_long_postings_follow_removals_in_any_order():
+    """Postings lists longer than the few entries looked at first (a figure or a name in many
+    documents), in two languages, stay right whichever rows are removed: the newest (a scored
+    document leaving), the oldest, or one in the middle whose row the last one takes."""
+    import random
+
+    rng = random.Random(5)
+    shared = _features(frozenset({"10", "11"}), frozenset({"aleppo", "syria"}), 6)
+    documents: dict[str, tuple[Features, str]] = {}
+    index = AnchorIndex(threshold=0.0)
+    for k in range(40):
+        language = "fr" if k % 3 else "ru"
+        index.add(f"d{k}", shared, language)
+        documents[f"d{k}"] = (shared, language)
+    for _ in range(30):
+        gone = rng.choice([min(documents), max(documents, key=lambda d: int(d[1:])), rng.choice(sorted(documents))])
+        index.remove(gone)
+        del documents[gone]
+        assert sorted(index.partners(shared, "en")) == _brute_partners(documents, shared, "en", 0.0)
+        assert sorted(index.partners(shared, "fr")) == sorted(d for d, (_, lang) in documents.items() if lang == "ru")
+    assert len(index) == len(documents) == 10

@@ -214,3 +214,19 @@ def test_grpc_calls_go_through_the_pool_and_a_lost_process_is_unavailable_then_r
             assert stub.Stats(pb.StatsRequest(), timeout=120).documents == 1  # served by its replacement
     finally:
         server.stop(grace=None)
+
+
+def test_an_index_process_keeps_blas_to_one_thread():
+    """What ``_serve_calls`` does first: BLAS (NumPy's OpenBLAS) spread over every core would
+    compete with the other index processes. Checked in a fresh interpreter, which starts
+    with its default (a thread per core, or what the environment says)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import numpy; from threadpoolctl import threadpool_info; from server.pool import one_blas_thread; "
+        "one_blas_thread(); print(sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}))"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[1]"
