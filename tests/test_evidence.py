@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dedup.evidence import PairEvidence, Passage, measure_pair, shared_passages
-from dedup.features import extract_features
+from dedup.features import Features, extract_features
 
 OTHER = (
     "Stock markets in Tokyo and London fell sharply on Monday as investors worried about rising "
@@ -231,3 +231,24 @@ def test_longest_increasing_run_matches_patience_sorting_in_and_out_of_order():
             for sequence in (values, sorted(values), sorted(values, reverse=True)):
                 assert _longest_increasing_run(np.array(sequence, dtype=np.int64)) == patience(sequence)
     assert _longest_increasing_run(np.array([1, 2, 2, 3])) == 3  # strictly increasing
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), unique=True, max_size=25),
+    st.lists(st.lists(st.integers(0, 30), unique=True, max_size=25), max_size=6),
+)
+def test_order_evidence_of_many_pairs_is_each_pairs_own(a_words, others_words):
+    """The batch job and the score path compute the order evidence of one text against many
+    at once: each answer is exactly the pair's own (shared words in order, in any order, none)."""
+    from dedup.evidence import order_evidence, order_evidence_many
+
+    def features(words: list[int]) -> Features:
+        sequence = np.array(words, dtype=np.uint32)
+        empty = np.empty(0, dtype=np.uint32)
+        return Features(text="", token_hashes=empty, shingles=empty, content_words=np.sort(sequence), numbers=frozenset(), content_sequence=sequence)
+
+    a, others = features(a_words), [features(w) for w in others_words]
+    many = order_evidence_many(a, others)
+    assert many.shape == (len(others), 2)
+    assert [tuple(row) for row in many.tolist()] == [order_evidence(a, b) for b in others]

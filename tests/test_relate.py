@@ -260,3 +260,17 @@ def test_the_array_decision_rules_out_only_what_the_scalar_one_does(pairs, lengt
                 cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap
             )
             assert ceiling > LinkPolicy().min_probability - 1e-8
+
+
+def test_the_screen_of_many_pairs_is_the_screen_of_each():
+    """The batch job screens proposed pairs as arrays: each answer is the pair's own."""
+    import numpy as np
+
+    from dedup.relate import worth_measuring, worth_measuring_many
+
+    policy = LinkPolicy()
+    cosines = np.array([0.0, policy.min_cosine - 1e-9, policy.min_cosine, 0.9, 0.0, 0.9])
+    same = np.array([True, True, True, True, False, False])
+    many = worth_measuring_many(cosines, same, policy)
+    assert many.tolist() == [worth_measuring(c, s, policy) for c, s in zip(cosines.tolist(), same.tolist())]
+    assert many.tolist() == [False, False, True, True, True, True]
