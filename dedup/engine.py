@@ -725,7 +725,7 @@ class Engine:
         keep their order (:func:`dedup.evidence.order_evidence_many`), counted one document
         against many for each run of pairs with the same first document (the batch job
         proposes a document's pairs together): one vectorised pass per run instead of three
-        intersections per pair, which had been half of measuring a pair."""
+        intersections per pair."""
         counts: list[tuple[int, int, tuple[float, float]]] = []
         for a_id, run in itertools.groupby(pairs, key=lambda pair: pair[0]):
             a = self.documents[a_id].features
@@ -826,8 +826,9 @@ class Engine:
         """:meth:`links_proposed_by` over the proposed ``pairs`` (positions, as
         :meth:`_proposed_pairs` gives them), screened as arrays: most proposed pairs of a
         large corpus fail the cosine screen (1.3M of 1.8M at 50k generated documents), and
-        making each a pair of ids, then screening it in Python, cost 5 % of the stage. Only
-        the pairs left are named and measured, in the same order, with the same links."""
+        making each a pair of ids, then screening it in Python, cost 5 % of the stage. The
+        pairs left are decided a first document at a time (:meth:`_decide_runs`), in the
+        same order, with the links measuring each of them would give."""
         ids = list(self.documents)
         bounds = np.searchsorted(pairs[:, 0], [start, end])
         pairs = pairs[bounds[0] : bounds[1]]
@@ -907,13 +908,7 @@ class Engine:
     ) -> int:
         """Screen ``pairs``, measure the rest, append the links among them to ``links``;
         return how many pairs were measured."""
-        return self._measure(self.worth_measuring(pairs), leads, links)
-
-    def _measure(
-        self, pairs: list[tuple[str, str]], leads: dict[tuple[str, str], tuple[float, int]], links: list[Link]
-    ) -> int:
-        """Measure ``pairs`` (already screened), append the links among them to ``links``;
-        return how many pairs were measured."""
+        pairs = self.worth_measuring(pairs)
         for (a_id, b_id), evidence in zip(pairs, self.pair_evidence(pairs, leads)):
             a, b = self.documents[a_id], self.documents[b_id]
             strength = self._strength(a.document, a.features, b.document, b.features, evidence)
