@@ -103,8 +103,10 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
     for doc_id in ids:
         sets.find(doc_id)
     for link in sorted(links, key=lambda l: (-l.strength, l.a, l.b)):
-        if link.strength >= merge_min_strength or min(sets.size(link.a), sets.size(link.b)) == 1:
-            sets.union(link.a, link.b)
+        ra, rb = sets.find(link.a), sets.find(link.b)
+        # Links within one group (most of a large lineage's) need nothing more.
+        if ra != rb and (link.strength >= merge_min_strength or min(sets.size(ra), sets.size(rb)) == 1):
+            sets.union(ra, rb)
     components: dict[str, list[str]] = {}
     for doc_id in ids:
         components.setdefault(sets.find(doc_id), []).append(doc_id)
