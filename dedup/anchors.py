@@ -26,6 +26,7 @@ import numpy as np
 from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems, unmatched_share
 from .features import Features
 from .relate import SECONDS_PER_DAY, translation_probability_ceiling
+from .shingle import unique_counts
 
 __all__ = ["AnchorIndex", "anchors_of"]
 
@@ -134,7 +135,7 @@ class AnchorIndex:
         hits = [rows for key in keys for other, rows in postings.get(key, {}).items() if other != code]
         if not hits:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(hits), return_counts=True)
+        return unique_counts(np.concatenate(hits))
 
     def partners(
         self,
