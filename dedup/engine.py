@@ -853,7 +853,7 @@ class Engine:
             same_language = (codes[left] == codes[right]) | (codes[left] < 0) | (codes[right] < 0)
             cosines = pair_cosines(weighted, left, right)
             keep = worth_measuring_many(cosines, same_language, self.config.policy)
-            measured += self._decide_runs(left[keep], right[keep], cosines[keep], ids, leads, links)
+            measured += self._decide_runs(left[keep], right[keep], cosines[keep], same_language[keep], ids, leads, links)
             done = int(left[-1]) + 1  # documents whose pairs are all decided, about
             if done // 1000 > reported // 1000 and done < end:  # as often as the query path
                 progress("candidates", done, end)
@@ -866,18 +866,20 @@ class Engine:
         left: np.ndarray,
         right: np.ndarray,
         cosines: np.ndarray,
+        same_language: np.ndarray,
         ids: list[str],
         leads: dict[tuple[str, str], tuple[float, int]],
         links: list[Link],
     ) -> int:
         """Decide the screened pairs ``(ids[left[k]], ids[right[k]])`` of cosine
-        ``cosines[k]`` (sorted by their first document), each run of pairs with one first
-        document as the score path decides a query's candidates (:meth:`_decided`); append
-        the links to ``links``, in the pairs' order; return how many pairs were measured."""
+        ``cosines[k]`` (sorted by their first document; ``same_language[k]``: whether the two
+        are in one language), each run of pairs with one first document as the score path
+        decides a query's candidates (:meth:`_decided`); append the links to ``links``, in
+        the pairs' order; return how many pairs were measured."""
         measured = 0
         bounds = np.flatnonzero(np.diff(left)) + 1
-        for run_left, run_right, run_cosines in zip(
-            np.split(left, bounds), np.split(right, bounds), np.split(cosines, bounds)
+        for run_left, run_right, run_cosines, run_same in zip(
+            np.split(left, bounds), np.split(right, bounds), np.split(cosines, bounds), np.split(same_language, bounds)
         ):
             if not len(run_left):
                 continue
@@ -885,9 +887,9 @@ class Engine:
             a_id = a.document.id
             kept = []
             run_leads: dict[str, tuple[float, int]] = {}
-            for j, cosine in zip(run_right.tolist(), run_cosines.tolist()):
+            for j, cosine, same in zip(run_right.tolist(), run_cosines.tolist(), run_same.tolist()):
                 b = self.documents[ids[j]]
-                kept.append((b, cosine, self._same_language(a.language, b.language)))
+                kept.append((b, cosine, same))
                 lead = leads.get((a_id, ids[j])) or leads.get((ids[j], a_id)) if leads else None
                 if lead is not None:
                     run_leads[ids[j]] = lead
