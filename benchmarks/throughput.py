@@ -555,7 +555,7 @@ def report(figures: dict, command: str) -> str:
             "| structure | bytes/doc |",
             "| --- | ---: |",
             f"| whole engine beyond the documents' text (`Features`, term counts, LSH channels, IDF) | {f['engine_bytes_per_doc']:.0f} |",
-            f"| of which `Features` (cleaned text, hash arrays, number/name/title sets) | {f['features_bytes_per_doc']:.0f} |",
+            f"| of which `Features` (cleaned text, hash arrays, figures, names and title words) | {f['features_bytes_per_doc']:.0f} |",
             f"| datasketch MinHashLSH, the engine's channels ({', '.join(f['channels'])}) | {f['datasketch_lsh_bytes_per_doc']:.0f} |",
             f"| datasketch MinHashLSH({DEFAULT_THRESHOLD}), one channel (default path) | {f['datasketch_lsh_default_threshold_bytes_per_doc']:.0f} |",
         ]

@@ -19,6 +19,7 @@ embedding leads, is spent only on documents that have one.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import datetime
 
 import numpy as np
@@ -34,7 +35,7 @@ __all__ = ["AnchorIndex", "anchors_of"]
 _Postings = dict[str, dict[int, list[int]]]
 
 
-def anchors_of(features: Features) -> tuple[frozenset[str], frozenset[str]]:
+def anchors_of(features: Features) -> tuple[Collection[str], frozenset[str]]:
     """The figures and the name stems of a document: the parts of it a translation keeps."""
     return features.numbers, name_stems(features.names)
 
@@ -60,7 +61,7 @@ class AnchorIndex:
         self.max_lag_days = max_lag_days
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
-        self._anchors: list[tuple[frozenset[str], frozenset[str]]] = []
+        self._anchors: list[tuple[Collection[str], frozenset[str]]] = []
         # Figures, then name stems: key -> language code -> rows holding it. Split by language
         # because partners are in other languages only: in an index that is mostly one
         # language, a query of that language reads only the few rows of the others.
@@ -129,7 +130,7 @@ class AnchorIndex:
         self._anchors.pop()
 
     @staticmethod
-    def _shared(keys: frozenset[str], postings: _Postings, code: int) -> tuple[np.ndarray, np.ndarray]:
+    def _shared(keys: Collection[str], postings: _Postings, code: int) -> tuple[np.ndarray, np.ndarray]:
         """The rows in another language than ``code`` that hold some of ``keys``, ascending,
         and how many of them each holds."""
         hits = [rows for key in keys for other, rows in postings.get(key, {}).items() if other != code]

@@ -11,7 +11,7 @@ import bisect
 import heapq
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Sequence
+from typing import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -187,11 +187,20 @@ def shared_quotation_count(a: Features, b: Features) -> int:
     return count
 
 
-def _overlap(a: frozenset[str], b: frozenset[str], minimum: int = 2) -> float | None:
-    """Share of the smaller set found in the other; ``None`` when either has too few items."""
+def _shared_count(a: Collection[str], b: Collection[str]) -> int:
+    """How many strings two collections of distinct strings (a document's figures, names,
+    title words: see :class:`dedup.features.Features`) have in common."""
+    if not a or not b:
+        return 0
+    return len(set(a).intersection(b))
+
+
+def _overlap(a: Collection[str], b: Collection[str], minimum: int = 2, shared: int | None = None) -> float | None:
+    """Share of the smaller collection found in the other (``shared``: how many the two have
+    in common, when already counted); ``None`` when either has too few items."""
     if len(a) < minimum or len(b) < minimum:
         return None
-    return len(a & b) / min(len(a), len(b))
+    return (_shared_count(a, b) if shared is None else shared) / min(len(a), len(b))
 
 
 def number_overlap(a: Features, b: Features) -> float | None:
@@ -213,10 +222,10 @@ def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float |
     return (more - shared) / (more + 1)
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two sets (0 when both are empty): a translation carries the
-    same figures as its source, no more and no fewer."""
-    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+def _dice(a: Collection[str], b: Collection[str], shared: int) -> float:
+    """Dice coefficient of two collections with ``shared`` items in common (0 when both are
+    empty): a translation carries the same figures as its source, no more and no fewer."""
+    return 2 * shared / (len(a) + len(b)) if a or b else 0.0
 
 
 MIN_SENTENCES_TO_COMPARE = 4
@@ -230,7 +239,7 @@ def _sentence_ratio(a: int, b: int) -> float:
     return min(a, b) / max(a, b)
 
 
-def name_stems(names: frozenset[str]) -> frozenset[str]:
+def name_stems(names: Iterable[str]) -> frozenset[str]:
     """First four letters of each name: exonyms and inflections share them (Alep, Aleppo;
     Syrie, Syria, Syrian; Putin, Putina)."""
     return frozenset(name[:4] for name in names)
@@ -255,19 +264,18 @@ def measure_pair(
     shared = intersection_size(a.shingles, b.shingles) if shared_shingles is None else shared_shingles
     if shared_words is None:
         shared_words = intersection_size(a.content_words, b.content_words)
-    numbers = number_overlap(a, b)
+    shared_numbers = _shared_count(a.numbers, b.numbers)
     agreement, ordered = order_evidence(a, b) if order is None else order
     shingle_share = containments(shared, len(a.shingles), len(b.shingles))
     word_share = containments(shared_words, len(a.content_words), len(b.content_words))
     stems_a, stems_b = name_stems(a.names), name_stems(b.names)
-    shared_numbers = len(a.numbers & b.numbers)
     return PairEvidence(
         cosine=float(cosine),
         containment_a_in_b=shingle_share[0],
         containment_b_in_a=shingle_share[1],
         word_containment_a_in_b=word_share[0],
         word_containment_b_in_a=word_share[1],
-        number_overlap=numbers,
+        number_overlap=_overlap(a.numbers, b.numbers, shared=shared_numbers),
         same_language=same_language,
         order_agreement=agreement,
         ordered_containment=ordered,
@@ -275,7 +283,7 @@ def measure_pair(
         embedding_cosine=embedding_cosine,
         name_overlap=_overlap(stems_a, stems_b),
         lead_rank=lead_rank,
-        number_dice=_dice(a.numbers, b.numbers),
+        number_dice=_dice(a.numbers, b.numbers, shared_numbers),
         shared_numbers=shared_numbers,
         sentence_ratio=_sentence_ratio(a.sentences, b.sentences),
         title_overlap=_overlap(a.title_words, b.title_words, minimum=1),

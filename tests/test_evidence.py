@@ -252,3 +252,29 @@ def test_order_evidence_of_many_pairs_is_each_pairs_own(a_words, others_words):
     many = order_evidence_many(a, others)
     assert many.shape == (len(others), 2)
     assert [tuple(row) for row in many.tolist()] == [order_evidence(a, b) for b in others]
+
+
+def test_figures_names_and_title_words_are_sorted_tuples_and_sets_measure_the_same():
+    """Features keep figures, names and title words as sorted tuples of distinct strings (a
+    fraction of a frozenset's memory); features holding sets instead (an index snapshot
+    written before) give the same evidence."""
+    a = extract_features(
+        "Rebels seized 12 villages and 3,000 fighters near Aleppo on Monday, 12 officials said.",
+        title="Aleppo offensive: rebels seize villages",
+    )
+    b = extract_features(
+        "Rebels seized 12 villages near Aleppo, with 3,000 fighters, said officials in Damascus.",
+        title="Rebels seize villages near Aleppo",
+    )
+    for features in (a, b):
+        for strings in (features.numbers, features.title_words):
+            assert isinstance(strings, tuple) and list(strings) == sorted(set(strings))
+    assert a.numbers == ("12", "3000")
+
+    def as_sets(f):
+        return dataclasses.replace(f, numbers=frozenset(f.numbers), names=frozenset(f.names), title_words=frozenset(f.title_words))
+
+    measured = measure_pair(a, b, 0.5)
+    assert measured.shared_numbers == 2 and measured.number_overlap == 1.0 and measured.title_overlap is not None
+    assert measure_pair(as_sets(a), as_sets(b), 0.5) == measured
+    assert measure_pair(as_sets(a), b, 0.5) == measured
