@@ -120,7 +120,7 @@ class _ParallelEngine(Engine):
         if self.workers < 2 or total < PARALLEL_MIN_ITEMS:
             return super()._lexical_links(leads, progress)
         self._weighted_rows()  # the TF-IDF rows the workers screen with, computed once, here,
-        self._proposed_pairs()  # and the candidate pairs they take their ranges of
+        self._screened_pairs(progress)  # and the candidate pairs they take ranges of, screened
         links: list[Link] = []
         proposed: set[tuple[str, str]] = set()
         measured = 0

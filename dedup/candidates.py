@@ -130,7 +130,9 @@ class CandidateIndex:
 
     ``backend`` is ``"compact"`` (:class:`~dedup.compact_lsh.CompactLSH`, in memory) or
     ``"datasketch"`` (``MinHashLSH``, with ``storage_config`` if given); by default it is
-    ``"compact"``, unless a ``storage_config`` is given. Both answer every query alike.
+    ``"compact"``, unless a ``storage_config`` is given. Both answer every query alike,
+    unless ``bucket_cap`` is set (the in-memory backend's alone: see
+    :class:`~dedup.compact_lsh.CompactLSH`).
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class CandidateIndex:
         num_perm: int = 128,
         storage_config: dict | None = None,
         backend: Backend | None = None,
+        bucket_cap: int | None = None,
     ) -> None:
         self.channels = tuple(channels) if channels is not None else default_channels()
         if not self.channels:
@@ -150,16 +153,27 @@ class CandidateIndex:
             raise ValueError("storage_config is datasketch's: use backend='datasketch' with it")
         if backend not in ("compact", "datasketch"):
             raise ValueError(f"backend must be 'compact' or 'datasketch', got {backend!r}")
+        if backend == "datasketch" and bucket_cap is not None:
+            raise ValueError("bucket_cap is the compact backend's: datasketch's buckets cannot be capped")
         self.backend: Backend = backend
         self.sketcher = Sketcher(num_perm)
         self._lsh: dict[str, CompactLSH | MinHashLSH] = {
             c.name: (
-                CompactLSH(threshold=c.threshold, num_perm=num_perm)
+                CompactLSH(threshold=c.threshold, num_perm=num_perm, bucket_cap=bucket_cap)
                 if backend == "compact"
                 else MinHashLSH(threshold=c.threshold, num_perm=num_perm, storage_config=storage_config)
             )
             for c in self.channels
         }
+
+    def cap_buckets(self, bucket_cap: int | None) -> None:
+        """Set the in-memory channels' ``bucket_cap`` (an index restored from a snapshot
+        takes the cap of the configuration it is restored under)."""
+        if bucket_cap is not None and bucket_cap < 1:
+            raise ValueError(f"bucket_cap must be at least 1 (or None), got {bucket_cap}")
+        for lsh in self._lsh.values():
+            if isinstance(lsh, CompactLSH):
+                lsh.bucket_cap = bucket_cap
 
     def sketches(self, features: Features, statistics: IncrementalTfidf) -> dict[str, object]:
         """The MinHash of each channel's feature set."""
@@ -251,10 +265,12 @@ class CandidateIndex:
         keys = sorted_unique(np.concatenate(found))
         return np.column_stack((keys // count, keys % count))
 
-    def query(self, sketches: dict[str, object]) -> dict[Hashable, set[str]]:
-        """Candidate keys, each with the channels that proposed it."""
+    def query(self, sketches: dict[str, object], *, whole_buckets: bool = False) -> dict[Hashable, set[str]]:
+        """Candidate keys, each with the channels that proposed it; with ``whole_buckets``,
+        every key of each bucket, whatever the ``bucket_cap``."""
         found: dict[Hashable, set[str]] = {}
         for name, lsh in self._lsh.items():
-            for key in lsh.query(sketches[name]):
+            keys = lsh.query(sketches[name], whole_buckets=whole_buckets) if isinstance(lsh, CompactLSH) else lsh.query(sketches[name])
+            for key in keys:
                 found.setdefault(key, set()).add(name)
         return found

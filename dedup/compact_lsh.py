@@ -62,7 +62,18 @@ class CompactLSH:
     ``MinHashLSH`` and give the same bands. ``buffer_size`` is how many documents are
     inserted between two merges into the sorted arrays (at least, and at most an eighth of
     the index, up to ``max_buffer_size``).
+
+    ``bucket_cap`` (``None``: no cap, datasketch's answers) bounds what one bucket
+    contributes: a query takes at most the ``bucket_cap`` keys of each bucket inserted last,
+    and :meth:`pairs` pairs each key with at most the ``bucket_cap`` keys inserted just before
+    it in each bucket it shares, which is what querying each key just before inserting it
+    would find. A bucket holding hundreds of keys is either one story's many copies, where
+    the latest are as good a match as any, or a template's (a results table, a weather
+    report), where every pair is a waste; without a cap its pairs grow with the square of
+    its size, and so does the work of a corpus with many versions of each story.
     """
+
+    bucket_cap: int | None = None  # also what an index pickled before the cap existed has
 
     def __init__(
         self,
@@ -73,6 +84,7 @@ class CompactLSH:
         *,
         buffer_size: int = 1024,
         max_buffer_size: int = 16384,
+        bucket_cap: int | None = None,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0.0, 1.0], got {threshold}")
@@ -80,6 +92,8 @@ class CompactLSH:
             raise ValueError(f"num_perm must be at least 2, got {num_perm}")
         if any(w < 0.0 or w > 1.0 for w in weights) or sum(weights) != 1.0:
             raise ValueError(f"weights must be in [0.0, 1.0] and sum to 1.0, got {weights}")
+        if bucket_cap is not None and bucket_cap < 1:
+            raise ValueError(f"bucket_cap must be at least 1 (or None), got {bucket_cap}")
         if buffer_size < 1 or max_buffer_size < buffer_size:
             raise ValueError(f"need 1 <= buffer_size <= max_buffer_size, got {buffer_size} and {max_buffer_size}")
         if params is not None:
@@ -98,6 +112,7 @@ class CompactLSH:
         self.b, self.r = int(b), int(r)
         self.buffer_size = buffer_size
         self.max_buffer_size = max_buffer_size
+        self.bucket_cap = bucket_cap
         # Band k's seed: the band number, spread over 64 bits.
         with np.errstate(over="ignore"):
             self._band_seeds = _mix(np.arange(1, self.b + 1, dtype=np.uint64) * _GOLDEN)
@@ -146,8 +161,9 @@ class CompactLSH:
         if self._pending_documents >= self._merge_at():
             self.compact()
 
-    def query(self, minhash: object) -> list[Hashable]:
-        """Keys sharing at least one band with ``minhash`` (in no particular order)."""
+    def query(self, minhash: object, *, whole_buckets: bool = False) -> list[Hashable]:
+        """Keys sharing at least one band with ``minhash`` (in no particular order): of each
+        bucket, the ``bucket_cap`` inserted last, or all with ``whole_buckets``."""
         hashes = self.band_hashes(minhash)
         if self._bulk:
             self.compact()
@@ -168,16 +184,23 @@ class CompactLSH:
                 lengths = np.ones(len(low), dtype=np.int64)
                 if longer.any():
                     lengths[longer] = self._hashes.searchsorted(wanted[longer], side="right") - low[longer]
+                if self.bucket_cap is not None and not whole_buckets:
+                    # A run's entries are in insertion order (see :meth:`compact`), and the
+                    # pending ones came after them: the last ones of both are the latest.
+                    pending = np.array([len(self._pending.get(h, ())) for h in wanted.tolist()], dtype=np.int64)
+                    keep = np.minimum(lengths, np.maximum(self.bucket_cap - pending, 0))
+                    low, lengths = low + lengths - keep, keep
                 # Every run at once: position t of the concatenated runs is run k's
                 # low + (t - where run k starts in the concatenation).
                 ends = np.cumsum(lengths)
                 positions = np.repeat(low - (ends - lengths), lengths) + np.arange(ends[-1])
                 found.update(self._documents[positions].tolist())
         if self._pending:
+            cap = None if whole_buckets else self.bucket_cap
             for value in hashes.tolist():
                 numbers = self._pending.get(value)
                 if numbers:
-                    found.update(numbers)
+                    found.update(numbers if cap is None else numbers[-cap:])
         keys = self._keys
         return [keys[n] for n in found if keys[n] is not None]
 
@@ -206,8 +229,9 @@ class CompactLSH:
         """Every pair of indexed documents that share a band, once: a ``(k, 2)`` array of
         their positions in :meth:`keys` order, the smaller first, rows sorted. This is what
         querying with each indexed document's own signature would find, in one pass over the
-        sorted band hashes (a self-join of the buckets) instead of a query per document.
-        Buckets are paired ``max_entries`` pair entries at a time (a pair sharing many
+        sorted band hashes (a self-join of the buckets) instead of a query per document;
+        with a ``bucket_cap``, what querying each document just before inserting it would
+        find. Buckets are paired ``max_entries`` pair entries at a time (a pair sharing many
         bands is found in each), so memory stays bounded while duplicates are dropped."""
         self.compact()
         hashes, documents = self._hashes, self._documents
@@ -218,13 +242,16 @@ class CompactLSH:
             lengths = np.diff(np.append(starts, len(hashes)))
             shared = lengths > 1
             starts, lengths = starts[shared], lengths[shared]
+            cap = self.bucket_cap
             entries = lengths * (lengths - 1) // 2  # pairs per bucket
+            if cap is not None:  # entry t pairs with the min(t, cap) entries before it
+                entries = np.where(lengths - 1 <= cap, entries, cap * (cap + 1) // 2 + cap * (lengths - 1 - cap))
             group_ends = np.cumsum(entries)
             first = 0
             while first < len(starts):
                 # Buckets up to max_entries pairs (at least one bucket, however large).
                 last = max(first + 1, int(np.searchsorted(group_ends, group_ends[first] - entries[first] + max_entries, side="right")))
-                found.append(_bucket_pairs(documents, starts[first:last], lengths[first:last], count))
+                found.append(_bucket_pairs(documents, starts[first:last], lengths[first:last], count, cap))
                 first = last
         keys = sorted_unique(np.concatenate(found))
         return np.column_stack((keys // count, keys % count)) if count else np.empty((0, 2), dtype=np.int64)
@@ -299,7 +326,14 @@ class CompactLSH:
             if self._removed:
                 keep = self._alive[new_documents]
                 new_hashes, new_documents = new_hashes[keep], self._new_numbers[new_documents[keep]]
-            order = np.argsort(new_hashes, kind="stable")
+            # Within a bucket, entries stay in insertion order (what ``bucket_cap`` counts
+            # on): stable sorts, numbers given in increasing order and kept in order by
+            # :meth:`_renumber`, and new entries after the merged ones. Only pending inserts
+            # interleaved with bulk loads need their numbers sorted too.
+            if self._pending and self._bulk:
+                order = np.lexsort((new_documents, new_hashes))
+            else:
+                order = np.argsort(new_hashes, kind="stable")
             hashes = np.concatenate([hashes, new_hashes[order]])
             documents = np.concatenate([documents, new_documents[order].astype(np.int32)])
             # Two sorted runs: timsort merges them in one pass.
@@ -335,12 +369,17 @@ class CompactLSH:
         )
 
 
-def _bucket_pairs(documents: np.ndarray, starts: np.ndarray, lengths: np.ndarray, count: int) -> np.ndarray:
+def _bucket_pairs(
+    documents: np.ndarray, starts: np.ndarray, lengths: np.ndarray, count: int, cap: int | None = None
+) -> np.ndarray:
     """Each pair of documents within each bucket (``lengths[k]`` entries of ``documents``
     from ``starts[k]``), as ``smaller * count + larger``, unique. Entry ``t`` of a bucket of
-    ``L`` pairs with the ``L - 1 - t`` entries after it."""
+    ``L`` pairs with the ``L - 1 - t`` entries after it, or with the ``cap`` entries after
+    it at most (then each entry pairs with the ``cap`` before it at most)."""
     entry = np.repeat(starts, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     after = np.repeat(starts + lengths, lengths) - entry - 1
+    if cap is not None:
+        after = np.minimum(after, cap)
     left = np.repeat(entry, after)
     right = left + 1 + np.arange(after.sum()) - np.repeat(np.cumsum(after) - after, after)
     a, b = documents[left].astype(np.int64), documents[right].astype(np.int64)

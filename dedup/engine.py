@@ -43,6 +43,7 @@ from .relate import (
     within_translation_lag,
     worth_measuring,
     worth_measuring_many,
+    closest_per_document,
 )
 from .shingle import intersection_sizes
 from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
@@ -54,6 +55,13 @@ Progress = Callable[[str, int, int], None]
 
 #: Candidate pairs the batch job screens and measures at a time (see :meth:`Engine.all_links`).
 PAIRS_PER_ROUND = 500_000
+
+#: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
+#: defaults. Neither binds on dev's stories (its figures are the same without them), and
+#: at 200k generated documents (a story up to 70 versions) they cut the candidate stage
+#: from 189 to 107 s with the same recall (``benchmarks/RESULTS.md``, 2026-11-22 21:30).
+BUCKET_CAP: int | None = 8
+CANDIDATES_PER_DOCUMENT: int | None = 16
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -85,6 +93,16 @@ class EngineConfig:
     #: Icelandic drowning and a Russian emergency landing, one figure in common) in one half
     #: (precision 0.953); at 24 words no half joins them.
     lead_words: int = 24
+    #: At most this many of the documents indexed last in each LSH bucket are candidates of
+    #: a new document (:class:`dedup.compact_lsh.CompactLSH`'s ``bucket_cap``; ``None``:
+    #: all). Without it a story with hundreds of versions makes every version a candidate of
+    #: every other, and the batch job's work grows with the square of the corpus.
+    bucket_cap: Optional[int] = BUCKET_CAP
+    #: At most this many candidates in a new document's own language are decided: those
+    #: closest to it by TF-IDF cosine (:func:`dedup.relate.closest_per_document`; ``None``:
+    #: all). Candidates in other languages are the translation channel's, bounded by
+    #: :attr:`translation_neighbours`.
+    candidates_per_document: Optional[int] = CANDIDATES_PER_DOCUMENT
     #: Lead vectors searched by brute force at most; beyond, through a graph per language
     #: (:class:`dedup.vectors.VectorIndex`).
     exact_vector_search_up_to: int = EXACT_UP_TO
@@ -128,7 +146,7 @@ class Engine:
         self._feature_config = config.features if config.embedder is not None else replace(config.features, names=False)
         self.boilerplate = BoilerplateModel()
         self.tfidf = IncrementalTfidf()
-        self.candidates = CandidateIndex(config.channels, num_perm=config.num_perm)
+        self.candidates = CandidateIndex(config.channels, num_perm=config.num_perm, bucket_cap=config.bucket_cap)
         self.documents: dict[str, IndexedDocument] = {}
         self._language_counts: Counter[str] = Counter()
         self._declared_counts: Counter[str] = Counter()
@@ -138,6 +156,8 @@ class Engine:
         #: statistics it has now (see :meth:`_proposed_pairs`), and the pairs found then.
         self._sketched_together: tuple[int, int] | None = None
         self._pair_cache: tuple[tuple[int, int], np.ndarray | None] | None = None
+        self._queried_pairs: tuple[tuple[int, int], np.ndarray] | None = None
+        self._screened: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
         #: Lead vectors of the translation channel, and the documents still to embed (in order).
         self.vectors = VectorIndex(config.embedder.dimension, config.exact_vector_search_up_to) if config.embedder is not None else None
         self._unembedded: dict[str, None] = {}
@@ -166,6 +186,7 @@ class Engine:
         engine = cls(config)
         for name in cls._INDEXED_STATE:
             setattr(engine, name, state[name])
+        engine.candidates.cap_buckets(config.bucket_cap)
         return engine
 
     # -- building the index -------------------------------------------------------------
@@ -477,6 +498,7 @@ class Engine:
             same = self._same_language(language, other.language)
             if worth_measuring(cosine, same, policy):
                 kept.append((other, cosine, same))
+        kept = self._closest(kept)
         matches = [
             Match(other.document.id, strength, evidence, frozenset(proposed[other.document.id]))
             for other, evidence, strength in self._decided(doc, features, kept, leads)
@@ -484,6 +506,19 @@ class Engine:
         ]
         matches.sort(key=lambda m: (-m.strength, m.id))
         return matches
+
+    def _closest(self, kept: list[tuple[IndexedDocument, float, bool]]) -> list[tuple[IndexedDocument, float, bool]]:
+        """``kept`` (other, cosine, same language) without the same-language candidates
+        beyond :attr:`EngineConfig.candidates_per_document`, the closest kept, in order."""
+        cap = self.config.candidates_per_document
+        same = [k for k, (_, _, same_language) in enumerate(kept) if same_language]
+        if cap is None or len(same) <= cap:
+            return kept
+        cosines = np.array([kept[k][1] for k in same])
+        recency = np.array([kept[k][0].order for k in same], dtype=np.int64)
+        chosen = closest_per_document(np.zeros(len(same), dtype=np.int64), cosines, recency, cap)
+        dropped = {k for k, keep in zip(same, chosen.tolist()) if not keep}
+        return [item for k, item in enumerate(kept) if k not in dropped]
 
     def _decided(
         self,
@@ -674,7 +709,10 @@ class Engine:
         for k in range(start, end):
             doc_id = ids[k]
             indexed = self.documents[doc_id]
-            query = self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf))
+            # Whole buckets: a capped query answers with a bucket's latest documents, not
+            # with those before this one, which the bucket join pairs it with; the cap on
+            # each document's decisions (:meth:`_screened_pairs`) still bounds the work.
+            query = self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf), whole_buckets=True)
             yield [(doc_id, other) for other in query if position[other] > k]
             if (k + 1) % 1000 == 0 or k + 1 == end:
                 progress("candidates", k + 1, end)
@@ -777,7 +815,7 @@ class Engine:
         leads = self.translation_pairs(progress)
         links, proposed_leads, measured = self._lexical_links(leads, progress)
         measured += self._decide([p for p in leads if p not in proposed_leads], leads, links)
-        self._weighted = self._pair_cache = None
+        self._weighted = self._pair_cache = self._queried_pairs = self._screened = None
         progress("evidence", measured, measured)
         return links
 
@@ -797,23 +835,28 @@ class Engine:
         """The links between each document at positions ``start`` to ``end`` of the index's
         order and the later documents the lexical channels propose for it, in that order;
         with the translation candidates (keys of ``leads``) among the proposed pairs, and how
-        many pairs were measured. A pair's decision depends on that pair alone, so the
-        documents can be taken in ranges, by separate processes, with the same links."""
+        many pairs were measured. A pair's decision depends on that pair and the other
+        candidates of its later document alone (:meth:`_screened_pairs`), so the documents
+        can be taken in ranges, by separate processes, with the same links."""
+        return self._links_among(self._candidate_positions(progress), start, end, leads, progress)
+
+    def _candidate_positions(self, progress: Progress = _no_progress) -> np.ndarray:
+        """Every candidate pair as positions in the index's order (smaller first, rows
+        sorted): read off the buckets when it can (:meth:`_proposed_pairs`), else found by
+        querying each document; kept until the index changes."""
         pairs = self._proposed_pairs()
         if pairs is not None:
-            return self._links_among(pairs, start, end, leads, progress)
-        links: list[Link] = []
-        proposed_leads: set[tuple[str, str]] = set()
-        pending: list[tuple[str, str]] = []
-        measured = 0
-        for pairs in self._candidates_by_document(progress, start, end):
-            pending += pairs
-            proposed_leads.update(p if p in leads else (p[1], p[0]) for p in pairs if p in leads or (p[1], p[0]) in leads)
-            if len(pending) >= PAIRS_PER_ROUND:
-                measured += self._decide(pending, leads, links)
-                pending = []
-        measured += self._decide(pending, leads, links)
-        return links, proposed_leads, measured
+            return pairs
+        key = (self._next_order, len(self.documents))
+        if self._queried_pairs is None or self._queried_pairs[0] != key:
+            position = {doc_id: k for k, doc_id in enumerate(self.documents)}
+            found = [
+                np.array([(position[a], position[b]) for a, b in pairs], dtype=np.int64).reshape(-1, 2)
+                for pairs in self._candidates_by_document(lambda stage, done, total: progress("queries", done, total))
+            ]
+            pairs = np.concatenate([np.empty((0, 2), dtype=np.int64)] + found)
+            self._queried_pairs = (key, pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))])
+        return self._queried_pairs[1]
 
     def _links_among(
         self,
@@ -824,42 +867,65 @@ class Engine:
         progress: Progress = _no_progress,
     ) -> tuple[list[Link], set[tuple[str, str]], int]:
         """:meth:`links_proposed_by` over the proposed ``pairs`` (positions, as
-        :meth:`_proposed_pairs` gives them), screened as arrays: most proposed pairs of a
-        large corpus fail the cosine screen (1.3M of 1.8M at 50k generated documents), and
-        making each a pair of ids, then screening it in Python, cost 5 % of the stage. The
-        pairs left are decided a first document at a time (:meth:`_decide_runs`), in the
+        :meth:`_proposed_pairs` gives them), screened as arrays (:meth:`_screened_pairs`).
+        The pairs left are decided a first document at a time (:meth:`_decide_runs`), in the
         same order, with the links measuring each of them would give."""
         ids = list(self.documents)
         bounds = np.searchsorted(pairs[:, 0], [start, end])
-        pairs = pairs[bounds[0] : bounds[1]]
-        codes = self._language_codes()
-        count = max(len(ids), 1)
-        lead_keys: dict[int, tuple[str, str]] = {}
-        if leads:
-            position = {doc_id: k for k, doc_id in enumerate(ids)}
-            for a, b in leads:
-                lead_keys[min(position[a], position[b]) * count + max(position[a], position[b])] = (a, b)
-        _, weighted = self._weighted_rows()
-        links: list[Link] = []
         proposed_leads: set[tuple[str, str]] = set()
+        if leads:
+            count = max(len(ids), 1)
+            position = {doc_id: k for k, doc_id in enumerate(ids)}
+            lead_keys = {min(position[a], position[b]) * count + max(position[a], position[b]): (a, b) for a, b in leads}
+            keys = pairs[bounds[0] : bounds[1], 0] * count + pairs[bounds[0] : bounds[1], 1]
+            found = np.isin(keys, np.fromiter(lead_keys, dtype=np.int64, count=len(lead_keys)))
+            proposed_leads.update(lead_keys[key] for key in keys[found].tolist())
+        left, right, cosines, same_language = self._screened_pairs(progress)
+        bounds = np.searchsorted(left, [start, end])
+        links: list[Link] = []
         measured = reported = 0
-        for first in range(0, len(pairs), PAIRS_PER_ROUND):
-            left, right = pairs[first : first + PAIRS_PER_ROUND].T
-            if lead_keys:
-                keys = left * count + right
-                found = np.isin(keys, np.fromiter(lead_keys, dtype=np.int64, count=len(lead_keys)))
-                proposed_leads.update(lead_keys[key] for key in keys[found].tolist())
-            # An unknown language (-1) is the same as any (:meth:`_same_language`).
-            same_language = (codes[left] == codes[right]) | (codes[left] < 0) | (codes[right] < 0)
-            cosines = pair_cosines(weighted, left, right)
-            keep = worth_measuring_many(cosines, same_language, self.config.policy)
-            measured += self._decide_runs(left[keep], right[keep], cosines[keep], same_language[keep], ids, leads, links)
-            done = int(left[-1]) + 1  # documents whose pairs are all decided, about
+        for first in range(int(bounds[0]), int(bounds[1]), PAIRS_PER_ROUND):
+            last = min(first + PAIRS_PER_ROUND, int(bounds[1]))
+            run = slice(first, last)
+            measured += self._decide_runs(left[run], right[run], cosines[run], same_language[run], ids, leads, links)
+            done = int(left[last - 1]) + 1  # documents whose pairs are all decided, about
             if done // 1000 > reported // 1000 and done < end:  # as often as the query path
                 progress("candidates", done, end)
                 reported = done
         progress("candidates", end, end)
         return links, proposed_leads, measured
+
+    def _screened_pairs(self, progress: Progress = _no_progress) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The proposed pairs (:meth:`_proposed_pairs`) worth deciding, as arrays of the
+        first and second document's positions, the pair's cosine and whether the two are in
+        one language, sorted as the proposed pairs are; kept until the index changes.
+
+        Screened as the score path screens a query's candidates, the later document of each
+        pair being the query: the cosine first (:func:`dedup.relate.worth_measuring_many`:
+        most proposed pairs of a large corpus fail it, 1.3M of 1.8M at 50k generated
+        documents), then the closest :attr:`EngineConfig.candidates_per_document` in one
+        language of each later document. The second needs every pair of a document at once,
+        so the screen is done here, for the whole index, before workers take ranges."""
+        key = (self._next_order, len(self.documents))
+        if self._screened is None or self._screened[0] != key:
+            pairs = self._candidate_positions(progress)
+            _, weighted = self._weighted_rows()
+            codes = self._language_codes()
+            cosines = np.concatenate(
+                [np.empty(0)]
+                + [pair_cosines(weighted, pairs[k : k + PAIRS_PER_ROUND, 0], pairs[k : k + PAIRS_PER_ROUND, 1]) for k in range(0, len(pairs), PAIRS_PER_ROUND)]
+            )
+            left, right = pairs[:, 0], pairs[:, 1]
+            # An unknown language (-1) is the same as any (:meth:`_same_language`).
+            same_language = (codes[left] == codes[right]) | (codes[left] < 0) | (codes[right] < 0)
+            keep = worth_measuring_many(cosines, same_language, self.config.policy)
+            cap = self.config.candidates_per_document
+            if cap is not None:
+                capped = np.flatnonzero(keep & same_language)
+                chosen = closest_per_document(right[capped], cosines[capped], left[capped], cap)
+                keep[capped[~chosen]] = False
+            self._screened = (key, (left[keep], right[keep], cosines[keep], same_language[keep]))
+        return self._screened[1]
 
     def _decide_runs(
         self,

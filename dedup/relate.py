@@ -21,7 +21,7 @@ import numpy as np
 
 from .evidence import PairEvidence
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
 
 
 class Relation(str, Enum):
@@ -133,6 +133,30 @@ def worth_measuring(cosine: float, same_language: bool, policy: LinkPolicy = DEF
 def worth_measuring_many(cosines: np.ndarray, same_language: np.ndarray, policy: LinkPolicy = DEFAULT_POLICY) -> np.ndarray:
     """:func:`worth_measuring` of many pairs at once, as a boolean array."""
     return ~same_language | (cosines >= policy.min_cosine)
+
+
+#: Cosines are ranked to this many decimals: the score path and the batch job compute them
+#: by different sums, whose last bits may differ.
+RANKING_DECIMALS = 9
+
+
+def closest_per_document(documents: np.ndarray, cosines: np.ndarray, recency: np.ndarray, cap: int) -> np.ndarray:
+    """Which candidate pairs to decide when each document may decide ``cap`` at most: for
+    each value of ``documents``, its ``cap`` pairs of highest cosine, ties to the higher
+    ``recency`` (the candidate indexed later). A boolean mask over the pairs.
+
+    Why: a story picked up by hundreds of outlets makes each new version a candidate of all
+    the earlier ones, and deciding them all grows with the square of the story's size. The
+    closest are the likeliest parents, and any of them places the document in the lineage."""
+    if cap < 1:
+        raise ValueError(f"cap must be at least 1, got {cap}")
+    order = np.lexsort((-recency, -np.round(cosines, RANKING_DECIMALS), documents))
+    grouped = documents[order]
+    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1]))) if len(order) else np.empty(0, dtype=np.int64)
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+    chosen = np.zeros(len(documents), dtype=bool)
+    chosen[order[rank < cap]] = True
+    return chosen
 
 
 def evidence_vector(evidence: PairEvidence, length_a: int, length_b: int) -> dict[str, float]:

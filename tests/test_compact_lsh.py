@@ -171,3 +171,47 @@ def test_pairs_are_what_querying_every_document_finds(max_entries: int) -> None:
     assert len(queried) > 100
     assert sorted(queried) == [tuple(p) for p in pairs.tolist()]  # once each, sorted
     assert CompactLSH(0.3, 128).pairs().shape == (0, 2)
+
+
+@pytest.mark.parametrize("buffer_size", [1, 16, 1024])
+def test_a_bucket_cap_answers_with_the_latest_keys_of_each_bucket(buffer_size: int) -> None:
+    """With ``bucket_cap``, a query takes the ``bucket_cap`` keys of each bucket inserted
+    last, whether merged into the arrays or still pending; without it, all of them."""
+    sketcher = Sketcher(128)
+    copy = sketcher.minhash(np.arange(100, dtype=np.uint64))  # thirty copies: every bucket shared
+    capped = CompactLSH(0.3, 128, buffer_size=buffer_size, max_buffer_size=max(buffer_size, 16), bucket_cap=4)
+    whole = CompactLSH(0.3, 128, buffer_size=buffer_size, max_buffer_size=max(buffer_size, 16))
+    for k in range(30):
+        capped.insert(k, copy)
+        whole.insert(k, copy)
+    assert sorted(capped.query(copy)) == [26, 27, 28, 29]
+    assert sorted(whole.query(copy)) == list(range(30))
+    capped.remove(28)  # a removed key is not answered
+    assert 28 not in capped.query(copy) and len(capped.query(copy)) <= 4
+    with pytest.raises(ValueError, match="bucket_cap"):
+        CompactLSH(0.3, 128, bucket_cap=0)
+
+
+@pytest.mark.parametrize("max_entries", [1, 50, 4_000_000])
+def test_capped_pairs_are_what_querying_each_document_before_inserting_it_finds(max_entries: int) -> None:
+    """With ``bucket_cap``, the self-join pairs each key with the ``bucket_cap`` keys
+    inserted just before it in each bucket: what querying each document just before
+    inserting it finds, one at a time, in families large enough for buckets to exceed the
+    cap, bulk loaded in two parts."""
+    sketcher = Sketcher(128)
+    sets = _families(200, seed=5)
+    sets += [sets[0][: len(sets[0]) - k % 4] for k in range(40)]  # a story with forty versions
+    one_by_one = CompactLSH(0.3, 128, buffer_size=8, bucket_cap=3)
+    queried = set()
+    for k, hashes in enumerate(sets):
+        queried |= {(other, k) for other in one_by_one.query(sketcher.minhash(hashes))}
+        one_by_one.insert(k, sketcher.minhash(hashes))
+    bulk = CompactLSH(0.3, 128, bucket_cap=3)
+    with bulk.insertion_session():
+        bulk.insert_many((k, sketcher.minhash(h)) for k, h in enumerate(sets[:120]))
+        bulk.insert_many((k, sketcher.minhash(h)) for k, h in enumerate(sets[120:], start=120))
+    pairs = bulk.pairs(max_entries=max_entries)
+    uncapped = CompactLSH(0.3, 128)
+    uncapped.insert_many((k, sketcher.minhash(h)) for k, h in enumerate(sets))
+    assert len(uncapped.pairs()) > len(queried) + 500  # the cap binds
+    assert sorted(queried) == [tuple(p) for p in pairs.tolist()]

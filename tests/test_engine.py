@@ -108,8 +108,9 @@ def test_pairs_read_off_the_buckets_are_screened_as_queried_pairs_are():
     """The batch job screens the pairs read off the buckets as arrays (cosine, languages)
     before naming them, then decides them a first document at a time as the score path
     does: the links and the translation leads found among the proposed pairs are those of
-    the pairs found by querying each document and measured one by one, with documents in
-    two languages and of unknown language (the same as any) among them."""
+    measuring every proposed pair one by one, and those of the pairs found by querying each
+    document, with documents in two languages and of unknown language (the same as any)
+    among them."""
     import dataclasses
 
     from tests.test_batch_parallel import _synthetic
@@ -118,7 +119,7 @@ def test_pairs_read_off_the_buckets_are_screened_as_queried_pairs_are():
         dataclasses.replace(d, language=("fr" if k % 5 == 0 else "" if k % 7 == 0 else "en"))
         for k, d in enumerate(_synthetic())
     ]
-    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False, bucket_cap=None, candidates_per_document=None))
     engine.learn_boilerplate(documents)
     engine.add_many(documents)
     ids = list(engine.documents)
@@ -134,13 +135,50 @@ def test_pairs_read_off_the_buckets_are_screened_as_queried_pairs_are():
         return sorted((l.a, l.b, l.strength) for l in links), proposed_leads, measured
 
     screened = decided(*engine.links_proposed_by(0, len(ids), leads))
-    engine._sketched_together = None  # each document queried, each pair screened in Python
+    every: list = []
+    measured_every = engine._decide([(ids[a], ids[b]) for a, b in proposed.tolist()], leads, every)
+    assert screened[0] == sorted((l.a, l.b, l.strength) for l in every)
+    engine._sketched_together = None  # each document queried
     assert engine._proposed_pairs() is None
     queried = decided(*engine.links_proposed_by(0, len(ids), leads))
-    assert screened[:2] == queried[:2]
+    assert screened == queried
     assert screened[1] == {two_languages[0], two_languages[1][::-1]}
     # The pairs in one language sure not to link from their shared counts are not measured.
-    assert 0 < len(screened[0]) < screened[2] < queried[2] < len(proposed)
+    assert 0 < len(screened[0]) < screened[2] < measured_every < len(proposed)
+
+
+def test_each_document_decides_its_closest_candidates_at_most():
+    """With ``candidates_per_document``, the batch job decides for each document at most
+    that many earlier candidates in its language, those of highest cosine (the score path
+    keeps the same ones of a query's candidates: ``Engine._closest``); pairs in two
+    languages are not capped."""
+    import dataclasses
+
+    from dedup.tfidf import pair_cosines
+    from tests.test_batch_parallel import _synthetic
+
+    documents = [dataclasses.replace(d, language=("fr" if k % 5 == 0 else "en")) for k, d in enumerate(_synthetic())]
+    cap = 3
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False, candidates_per_document=cap))
+    engine.learn_boilerplate(documents)
+    engine.add_many(documents)
+    left, right, cosines, same = engine._screened_pairs()
+    per_document = np.bincount(right[same], minlength=len(documents))
+    assert per_document.max() == cap and (~same).any()
+    proposed = engine._proposed_pairs()
+    _, weighted = engine._weighted_rows()
+    all_cosines = pair_cosines(weighted, proposed[:, 0], proposed[:, 1])
+    codes = engine._language_codes()
+    for later in np.flatnonzero(per_document == cap)[:20].tolist():
+        mine = (proposed[:, 1] == later) & (codes[proposed[:, 0]] == codes[later]) & (all_cosines >= engine.config.policy.min_cosine)
+        assert mine.sum() >= cap
+        best = np.sort(np.round(all_cosines[mine], 9))[-cap:]
+        assert sorted(np.round(cosines[same & (right == later)], 9).tolist()) == best.tolist()
+    # The score path's selection: the closest, ties to the later indexed, order kept.
+    indexed = list(engine.documents.values())
+    kept = [(indexed[0], 0.5, True), (indexed[1], 0.9, True), (indexed[2], 0.2, False), (indexed[3], 0.5, True), (indexed[4], 0.7, True)]
+    assert engine._closest(kept) == [kept[1], kept[2], kept[3], kept[4]]
+    assert Engine(EngineConfig(embedder=None, candidates_per_document=None))._closest(kept) == kept
 
 
 def test_names_are_found_only_for_the_translation_channel():
@@ -157,12 +195,14 @@ def test_names_are_found_only_for_the_translation_channel():
 def test_a_bulk_loaded_index_reads_its_candidate_pairs_off_the_buckets():
     """After one bulk load every stored sketch is the one a query would compute, so the pairs
     are read off the channels' buckets at once, and they are the pairs that querying each
-    document finds. After a single add the stored sketches are stale (the statistics moved):
-    the engine queries again. datasketch's channels cannot join their buckets."""
+    document finds (uncapped buckets: with a cap the join pairs each document with the
+    latest before it, which no query of the finished index answers). After a single add the
+    stored sketches are stale (the statistics moved): the engine queries again. datasketch's
+    channels cannot join their buckets."""
     from tests.test_batch_parallel import _synthetic
 
     documents = _synthetic()
-    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False, bucket_cap=None))
     engine.learn_boilerplate(documents)
     engine.add_many(documents)
     joined = engine._proposed_pairs()

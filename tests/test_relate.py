@@ -274,3 +274,20 @@ def test_the_screen_of_many_pairs_is_the_screen_of_each():
     many = worth_measuring_many(cosines, same, policy)
     assert many.tolist() == [worth_measuring(c, s, policy) for c, s in zip(cosines.tolist(), same.tolist())]
     assert many.tolist() == [False, False, True, True, True, True]
+
+
+def test_closest_per_document_keeps_each_documents_closest_pairs() -> None:
+    """For each document, its ``cap`` pairs of highest cosine, ties (to the ranking's
+    decimals) to the more recent candidate; a cap below one is refused."""
+    import numpy as np
+
+    from dedup.relate import closest_per_document
+
+    documents = np.array([7, 7, 7, 7, 3, 3, 9])
+    cosines = np.array([0.5, 0.9, 0.5 + 1e-13, 0.4, 0.2, 0.1, 0.3])
+    recency = np.array([1, 2, 5, 4, 1, 2, 0])
+    assert closest_per_document(documents, cosines, recency, 2).tolist() == [False, True, True, False, True, True, True]
+    assert closest_per_document(documents, cosines, recency, 1).tolist() == [False, True, False, False, True, False, True]
+    assert closest_per_document(documents[:0], cosines[:0], recency[:0], 3).tolist() == []
+    with pytest.raises(ValueError, match="cap"):
+        closest_per_document(documents, cosines, recency, 0)
