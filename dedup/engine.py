@@ -242,13 +242,17 @@ class Engine:
             self._last_partners = (doc.id, partners)
         return indexed
 
-    def _sketch_into_index(self, indexed: IndexedDocument) -> None:
+    def enter_channels(self, indexed: IndexedDocument) -> None:
+        """Enter a stored (:meth:`stage` d) document into the candidate channels, where
+        other documents' queries find it. The service decides a new document's links
+        between the two steps: queried before it enters the channels, it meets the latest
+        documents of each bucket before it, as the batch job pairs them (``bucket_cap``)."""
         self.candidates.insert(indexed.document.id, self.candidates.sketches(indexed.features, self.tfidf))
 
     def add(self, doc: Document) -> IndexedDocument:
         """Index ``doc`` (replacing a document with the same id)."""
         indexed = self._store(doc)
-        self._sketch_into_index(indexed)
+        self.enter_channels(indexed)
         return indexed
 
     def stage(self, doc: Document) -> IndexedDocument:
@@ -909,12 +913,8 @@ class Engine:
         key = (self._next_order, len(self.documents))
         if self._screened is None or self._screened[0] != key:
             pairs = self._candidate_positions(progress)
-            _, weighted = self._weighted_rows()
             codes = self._language_codes()
-            cosines = np.concatenate(
-                [np.empty(0)]
-                + [pair_cosines(weighted, pairs[k : k + PAIRS_PER_ROUND, 0], pairs[k : k + PAIRS_PER_ROUND, 1]) for k in range(0, len(pairs), PAIRS_PER_ROUND)]
-            )
+            cosines = self._position_cosines(pairs)
             left, right = pairs[:, 0], pairs[:, 1]
             # An unknown language (-1) is the same as any (:meth:`_same_language`).
             same_language = (codes[left] == codes[right]) | (codes[left] < 0) | (codes[right] < 0)
@@ -926,6 +926,13 @@ class Engine:
                 keep[capped[~chosen]] = False
             self._screened = (key, (left[keep], right[keep], cosines[keep], same_language[keep]))
         return self._screened[1]
+
+    def _position_cosines(self, pairs: np.ndarray) -> np.ndarray:
+        """TF-IDF cosine of each pair of positions in the index's order (rows of ``pairs``),
+        :data:`PAIRS_PER_ROUND` pairs at a time."""
+        _, weighted = self._weighted_rows()
+        rounds = [pair_cosines(weighted, pairs[k : k + PAIRS_PER_ROUND, 0], pairs[k : k + PAIRS_PER_ROUND, 1]) for k in range(0, len(pairs), PAIRS_PER_ROUND)]
+        return np.concatenate([np.empty(0)] + rounds)
 
     def _decide_runs(
         self,

@@ -524,8 +524,9 @@ class LineageIndex:
         created = doc.id not in engine.documents
         lines = _observed_lines(engine, doc)
         engine.boilerplate.observe(lines, doc.source)
-        indexed = engine.add(doc)
+        indexed = engine.stage(doc)
         matches = engine.links_for(doc, indexed.features)
+        engine.enter_channels(indexed)  # after its query: see Engine.enter_channels
         links = [Link(doc.id, m.id, m.strength, m.evidence) for m in matches]
         self._forget([doc.id, *(m.id for m in matches)])
         self._seq = self.store.put(doc, lines, source=doc.source, links=links)

@@ -123,3 +123,22 @@ def test_workers_decide_the_links_of_one_process_in_its_order(monkeypatch: pytes
     assert two == one
     # One process reports the candidate stage once for so few documents; the workers, range by range.
     assert len(one_progress) == 1 and len(two_progress) > 8 and two_progress[-1] == one_progress[-1]
+
+
+@needs_fork
+def test_workers_compute_the_cosine_screen_of_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cosines of every proposed pair, computed in chunks by workers, are one process's."""
+    from dedup.batch import _ParallelEngine
+    from dedup.engine import Engine
+
+    monkeypatch.setattr("dedup.batch.PARALLEL_MIN_ITEMS", 1)
+    documents = _synthetic()
+    one, parallel = Engine(), _ParallelEngine()
+    parallel.workers = 2
+    for engine in (one, parallel):
+        engine.learn_boilerplate(documents)
+        engine.add_many(documents)
+    pairs = one._proposed_pairs()
+    assert pairs is not None and len(pairs) > 1000
+    assert parallel._position_cosines(pairs).tolist() == one._position_cosines(pairs).tolist()
+    assert [a.tolist() for a in parallel._screened_pairs()] == [a.tolist() for a in one._screened_pairs()]

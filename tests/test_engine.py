@@ -222,3 +222,25 @@ def test_a_bulk_loaded_index_reads_its_candidate_pairs_off_the_buckets():
     from dedup.candidates import CandidateIndex
 
     assert CandidateIndex(backend="datasketch").pairs({}) is None
+
+
+def test_a_new_document_meets_the_latest_versions_before_it_in_each_bucket():
+    """With a ``bucket_cap``, a document queried before it enters the channels (as the
+    service indexes) meets the ``bucket_cap`` versions indexed last, as the batch job pairs
+    it; after entering, it would take one of the places itself."""
+    from pathlib import Path
+
+    from dedup import read_corpus
+
+    seed = read_corpus(str(Path(__file__).resolve().parents[1] / "seeds"))[0]
+    copies = [Document(id=f"copy-{k}", text=seed.text) for k in range(6)]
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False, bucket_cap=2, candidates_per_document=None))
+    for doc in copies[:5]:
+        engine.add(doc)
+    indexed = engine.stage(copies[5])
+    assert sorted(m.id for m in engine.links_for(copies[5], indexed.features)) == ["copy-3", "copy-4"]
+    engine.enter_channels(indexed)
+    assert sorted(m.id for m in engine.links_for(copies[5], indexed.features)) == ["copy-4"]
+    batch = Engine(EngineConfig(embedder=None, detect_languages=False, bucket_cap=2, candidates_per_document=None))
+    batch.add_many(copies)
+    assert sorted((l.a, l.b) for l in batch.all_links() if l.b == "copy-5") == [("copy-3", "copy-5"), ("copy-4", "copy-5")]
