@@ -241,7 +241,16 @@ class CompactLSH:
             starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
             lengths = np.diff(np.append(starts, len(hashes)))
             shared = lengths > 1
+            # Buckets holding the same documents pair the same documents (a story's copies
+            # share most of their bands): one of each is enough. Same members, same
+            # fingerprint: a wrapping sum of their mixed numbers, with the bucket's size
+            # (two different buckets share one with probability about 2**-64).
+            with np.errstate(over="ignore"):
+                sums = np.add.reduceat(_mix(documents.astype(np.uint64) + _GOLDEN), starts)
+                fingerprints = _mix(sums ^ (lengths.astype(np.uint64) * _GOLDEN))[shared]
             starts, lengths = starts[shared], lengths[shared]
+            distinct = np.sort(np.unique(fingerprints, return_index=True)[1])
+            starts, lengths = starts[distinct], lengths[distinct]
             cap = self.bucket_cap
             entries = lengths * (lengths - 1) // 2  # pairs per bucket
             if cap is not None:  # entry t pairs with the min(t, cap) entries before it
