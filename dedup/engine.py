@@ -59,7 +59,7 @@ PAIRS_PER_ROUND = 500_000
 #: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
 #: defaults. Neither binds on dev's stories (its figures are the same without them), and
 #: at 200k generated documents (a story up to 70 versions) they cut the candidate stage
-#: from 189 to 107 s with the same recall (``benchmarks/RESULTS.md``, 2026-11-22 21:30).
+#: from 189 to 107 s with the same recall (``benchmarks/RESULTS.md``, 2026-11-22 21:52).
 BUCKET_CAP: int | None = 8
 CANDIDATES_PER_DOCUMENT: int | None = 16
 
@@ -812,10 +812,10 @@ class Engine:
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
         """Every decided link of the index, each pair once (batch mode).
 
-        Candidate pairs are screened and measured in rounds of :data:`PAIRS_PER_ROUND` as the
-        channels propose them, and only the links are kept: a templated corpus of 100k
-        documents proposes tens of millions of pairs, whose evidence would not fit in memory
-        at once. Translation candidates no lexical channel proposed come last."""
+        Candidate pairs are screened as arrays (:meth:`_screened_pairs`), then measured in
+        rounds of :data:`PAIRS_PER_ROUND`, and only the links are kept: a large corpus
+        proposes millions of pairs, whose evidence would not fit in memory at once.
+        Translation candidates no lexical channel proposed come last."""
         leads = self.translation_pairs(progress)
         links, proposed_leads, measured = self._lexical_links(leads, progress)
         measured += self._decide([p for p in leads if p not in proposed_leads], leads, links)
