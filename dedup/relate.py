@@ -184,8 +184,27 @@ def _length_inputs(length_a: int, length_b: int) -> dict[str, float]:
 
 
 def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> float:
-    """Probability, under the link model, that the pair derives from one text."""
-    return _logistic(LINK_WEIGHTS, LINK_INTERCEPT, evidence_vector(evidence, length_a, length_b))
+    """Probability, under the link model, that the pair derives from one text:
+    ``_logistic(LINK_WEIGHTS, LINK_INTERCEPT, evidence_vector(...))``, term by term in the
+    same order, so to the last bit (a test checks it), without the dictionary. Every
+    measured pair of both doors comes here, and building the dictionary was a tenth of
+    deciding a pair."""
+    w = LINK_WEIGHTS
+    has_numbers = evidence.number_overlap is not None
+    shorter, longer = sorted((max(length_a, 1), max(length_b, 1)))
+    total = w["cosine"] * evidence.cosine
+    total += w["max_containment"] * evidence.max_containment
+    total += w["min_containment"] * evidence.min_containment
+    total += w["max_word_containment"] * evidence.max_word_containment
+    total += w["min_word_containment"] * min(evidence.word_containment_a_in_b, evidence.word_containment_b_in_a)
+    total += w["number_overlap"] * (evidence.number_overlap if has_numbers else 0.0)
+    total += w["has_numbers"] * float(has_numbers)
+    total += w["length_ratio"] * (shorter / longer)
+    total += w["log_length"] * math.log1p(shorter)
+    total += w["order_agreement"] * evidence.order_agreement
+    total += w["ordered_containment"] * evidence.ordered_containment
+    total += w["shared_quotations"] * (min(evidence.shared_quotations, 3) / 3)
+    return 1.0 / (1.0 + math.exp(-(LINK_INTERCEPT + total)))
 
 
 def link_probability_ceiling(

@@ -291,3 +291,36 @@ def test_closest_per_document_keeps_each_documents_closest_pairs() -> None:
     assert closest_per_document(documents[:0], cosines[:0], recency[:0], 3).tolist() == []
     with pytest.raises(ValueError, match="cap"):
         closest_per_document(documents, cosines, recency, 0)
+
+
+@given(
+    cosine=_share_values,
+    containments=st.tuples(_share_values, _share_values),
+    word_containments=st.tuples(_share_values, _share_values),
+    lengths=st.tuples(st.integers(0, 5000), st.integers(0, 5000)),
+    numbers=st.one_of(st.none(), _share_values),
+    agreement=_share_values,
+    ordered=_share_values,
+    quotations=st.integers(0, 6),
+)
+def test_link_probability_is_the_logistic_model_of_the_evidence_vector(
+    cosine, containments, word_containments, lengths, numbers, agreement, ordered, quotations
+):
+    """The direct computation equals the model applied to :func:`evidence_vector` (what the
+    fit sees) to the last bit, and the vector names every weight."""
+    from dedup.relate import LINK_INTERCEPT, LINK_WEIGHTS, _logistic, evidence_vector
+
+    evidence = _evidence(
+        cosine=cosine,
+        containment_a_in_b=containments[0],
+        containment_b_in_a=containments[1],
+        word_containment_a_in_b=word_containments[0],
+        word_containment_b_in_a=word_containments[1],
+        number_overlap=numbers,
+        order_agreement=agreement,
+        ordered_containment=ordered,
+        shared_quotations=quotations,
+    )
+    vector = evidence_vector(evidence, *lengths)
+    assert list(vector) == list(LINK_WEIGHTS)
+    assert link_probability(evidence, *lengths) == _logistic(LINK_WEIGHTS, LINK_INTERCEPT, vector)
