@@ -187,8 +187,10 @@ class CompactLSH:
                 if self.bucket_cap is not None and not whole_buckets:
                     # A run's entries are in insertion order (see :meth:`compact`), and the
                     # pending ones came after them: the last ones of both are the latest.
-                    pending = np.array([len(self._pending.get(h, ())) for h in wanted.tolist()], dtype=np.int64)
-                    keep = np.minimum(lengths, np.maximum(self.bucket_cap - pending, 0))
+                    room = self.bucket_cap
+                    if self._pending:
+                        room = np.maximum(room - np.array([len(self._pending.get(h, ())) for h in wanted.tolist()], dtype=np.int64), 0)
+                    keep = np.minimum(lengths, room)
                     low, lengths = low + lengths - keep, keep
                 # Every run at once: position t of the concatenated runs is run k's
                 # low + (t - where run k starts in the concatenation).
