@@ -171,15 +171,36 @@ from hypothesis import given, strategies as st  # noqa: E402
 _share_values = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 
+def _pair_evidence(cosine, containments, word_containments, numbers, agreement, ordered, quotations):
+    """Evidence of one pair in one language from the values the strategies below draw."""
+    return _evidence(
+        cosine=cosine,
+        containment_a_in_b=containments[0],
+        containment_b_in_a=containments[1],
+        word_containment_a_in_b=word_containments[0],
+        word_containment_b_in_a=word_containments[1],
+        number_overlap=numbers,
+        order_agreement=agreement,
+        ordered_containment=ordered,
+        shared_quotations=quotations,
+    )
+
+
+#: Strategies for the evidence of one pair, shared by the tests of the link model.
+_PAIR_EVIDENCE = {
+    "cosine": _share_values,
+    "containments": st.tuples(_share_values, _share_values),
+    "word_containments": st.tuples(_share_values, _share_values),
+    "numbers": st.one_of(st.none(), _share_values),
+    "agreement": _share_values,
+    "quotations": st.integers(0, 6),
+}
+
+
 @given(
-    cosine=_share_values,
-    containments=st.tuples(_share_values, _share_values),
-    word_containments=st.tuples(_share_values, _share_values),
+    **_PAIR_EVIDENCE,
     lengths=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
-    numbers=st.one_of(st.none(), _share_values),
-    agreement=_share_values,
     ordered_share=_share_values,
-    quotations=st.integers(0, 6),
     shared_share=_share_values,
 )
 def test_the_ceiling_is_never_below_the_probability_of_any_consistent_evidence(
@@ -188,17 +209,8 @@ def test_the_ceiling_is_never_below_the_probability_of_any_consistent_evidence(
     from dedup.relate import link_probability_ceiling
 
     shared_quotations = round(quotations * shared_share)
-    evidence = _evidence(
-        cosine=cosine,
-        containment_a_in_b=containments[0],
-        containment_b_in_a=containments[1],
-        word_containment_a_in_b=word_containments[0],
-        word_containment_b_in_a=word_containments[1],
-        number_overlap=numbers,
-        order_agreement=agreement,
-        ordered_containment=ordered_share * max(word_containments),  # the ordered run is among the shared words
-        shared_quotations=shared_quotations,
-    )
+    # The ordered run is among the shared words.
+    evidence = _pair_evidence(cosine, containments, word_containments, numbers, agreement, ordered_share * max(word_containments), shared_quotations)
     ceiling = link_probability_ceiling(cosine, containments, word_containments, *lengths, quotations)
     assert link_probability(evidence, *lengths) <= ceiling + 1e-12
     knowing_numbers = link_probability_ceiling(
@@ -293,16 +305,7 @@ def test_closest_per_document_keeps_each_documents_closest_pairs() -> None:
         closest_per_document(documents, cosines, recency, 0)
 
 
-@given(
-    cosine=_share_values,
-    containments=st.tuples(_share_values, _share_values),
-    word_containments=st.tuples(_share_values, _share_values),
-    lengths=st.tuples(st.integers(0, 5000), st.integers(0, 5000)),
-    numbers=st.one_of(st.none(), _share_values),
-    agreement=_share_values,
-    ordered=_share_values,
-    quotations=st.integers(0, 6),
-)
+@given(**_PAIR_EVIDENCE, lengths=st.tuples(st.integers(0, 5000), st.integers(0, 5000)), ordered=_share_values)
 def test_link_probability_is_the_logistic_model_of_the_evidence_vector(
     cosine, containments, word_containments, lengths, numbers, agreement, ordered, quotations
 ):
@@ -310,17 +313,7 @@ def test_link_probability_is_the_logistic_model_of_the_evidence_vector(
     fit sees) to the last bit, and the vector names every weight."""
     from dedup.relate import LINK_INTERCEPT, LINK_WEIGHTS, _logistic, evidence_vector
 
-    evidence = _evidence(
-        cosine=cosine,
-        containment_a_in_b=containments[0],
-        containment_b_in_a=containments[1],
-        word_containment_a_in_b=word_containments[0],
-        word_containment_b_in_a=word_containments[1],
-        number_overlap=numbers,
-        order_agreement=agreement,
-        ordered_containment=ordered,
-        shared_quotations=quotations,
-    )
+    evidence = _pair_evidence(cosine, containments, word_containments, numbers, agreement, ordered, quotations)
     vector = evidence_vector(evidence, *lengths)
     assert list(vector) == list(LINK_WEIGHTS)
     assert link_probability(evidence, *lengths) == _logistic(LINK_WEIGHTS, LINK_INTERCEPT, vector)
