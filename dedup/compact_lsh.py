@@ -70,7 +70,9 @@ class CompactLSH:
     would find. A bucket holding hundreds of keys is either one story's many copies, where
     the latest are as good a match as any, or a template's (a results table, a weather
     report), where every pair is a waste; without a cap its pairs grow with the square of
-    its size, and so does the work of a corpus with many versions of each story.
+    its size, and so does the work of a corpus with many versions of each story. A removed
+    key keeps its place in its buckets until the next merge (:meth:`compact`): a query may
+    then answer with fewer than ``bucket_cap`` keys of a bucket.
     """
 
     bucket_cap: int | None = None  # also what an index pickled before the cap existed has
