@@ -57,9 +57,10 @@ Progress = Callable[[str, int, int], None]
 PAIRS_PER_ROUND = 500_000
 
 #: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
-#: defaults. Neither binds on dev's stories (its figures are the same without them), and
-#: at 200k generated documents (a story up to 70 versions) they cut the candidate stage
-#: from 189 to 107 s with the same recall (``benchmarks/RESULTS.md``, 2026-11-22 21:52).
+#: defaults. On dev they leave out a seventh of the proposed pairs and none of the links
+#: (its figures are the same without them); at 200k generated documents (a story up to 70
+#: versions) they cut the candidate stage from 189 to 107 s with the same recall
+#: (``benchmarks/RESULTS.md``, 2026-11-22 21:52).
 BUCKET_CAP: int | None = 8
 CANDIDATES_PER_DOCUMENT: int | None = 16
 
