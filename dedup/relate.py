@@ -307,7 +307,7 @@ def cannot_link_many(
         + w["min_word_containment"] * word_containments.min(axis=1)
         + w["length_ratio"] * (shorter / longer)
         + w["log_length"] * np.log1p(shorter)
-        + np.where(np.isnan(number_overlaps), 0.0, w["has_numbers"] + w["number_overlap"] * np.nan_to_num(number_overlaps))
+        + np.where(np.isnan(number_overlaps), 0.0, w["has_numbers"] + w["number_overlap"] * number_overlaps)
         + max(0.0, w["order_agreement"])
         + max(0.0, w["ordered_containment"]) * max_words
         + max(0.0, w["shared_quotations"]) * np.minimum(max_shared_quotations, 3) / 3

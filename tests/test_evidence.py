@@ -278,3 +278,28 @@ def test_figures_names_and_title_words_are_sorted_tuples_and_sets_measure_the_sa
     assert measured.shared_numbers == 2 and measured.number_overlap == 1.0 and measured.title_overlap is not None
     assert measure_pair(as_sets(a), as_sets(b), 0.5) == measured
     assert measure_pair(as_sets(a), b, 0.5) == measured
+
+
+_quote = st.lists(st.integers(0, 30), min_size=2, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_quote, max_size=5), st.lists(_quote, max_size=5))
+def test_shared_quotations_are_counted_as_pair_by_pair(quotes_a, quotes_b):
+    """Each of one text's quotations compared with all of the other's at once counts what
+    comparing them pair by pair counts (a Dice coefficient of 0.6 at least)."""
+    import numpy as np
+
+    from dedup.evidence import QUOTATION_MIN_DICE, shared_quotation_count
+    from dedup.shingle import intersection_size, sorted_unique
+
+    def features(quotes):
+        arrays = tuple(sorted_unique(np.array(q, dtype=np.uint32)) for q in quotes)
+        return dataclasses.replace(extract_features("A text."), quotations=arrays)
+
+    a, b = features(quotes_a), features(quotes_b)
+    expected = sum(
+        any(2 * intersection_size(qa, qb) >= QUOTATION_MIN_DICE * (len(qa) + len(qb)) for qb in b.quotations)
+        for qa in a.quotations
+    )
+    assert shared_quotation_count(a, b) == expected
