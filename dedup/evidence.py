@@ -216,9 +216,9 @@ def number_overlap(a: Features, b: Features, shared: int | None = None) -> float
 
 
 def shared_number_counts(a: Features, others: Sequence[Features]) -> list[int]:
-    """How many figures ``a`` has in common with each of ``others``: ``a``'s made a set once
-    (financial reports carry dozens of figures, and a set per pair was a tenth of deciding a
-    candidate)."""
+    """How many figures ``a`` has in common with each of ``others``, ``a``'s made a set once
+    (financial reports carry dozens of figures; the rule-out and the measurement each made
+    one per pair before)."""
     if not a.numbers:
         return [0] * len(others)
     figures = set(a.numbers)
