@@ -19,7 +19,7 @@ from typing import Callable, Hashable, Iterable, Literal, Mapping, Sequence
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from .compact_lsh import CompactLSH
+from .compact_lsh import CompactLSH, check_bucket_cap
 from .features import Features
 from .shingle import hash_tokens, shingle_runs, sorted_unique
 from .sketch import Sketcher
@@ -169,8 +169,7 @@ class CandidateIndex:
     def cap_buckets(self, bucket_cap: int | None) -> None:
         """Set the in-memory channels' ``bucket_cap`` (an index restored from a snapshot
         takes the cap of the configuration it is restored under)."""
-        if bucket_cap is not None and bucket_cap < 1:
-            raise ValueError(f"bucket_cap must be at least 1 (or None), got {bucket_cap}")
+        check_bucket_cap(bucket_cap)
         for lsh in self._lsh.values():
             if isinstance(lsh, CompactLSH):
                 lsh.bucket_cap = bucket_cap

@@ -39,7 +39,7 @@ from datasketch.lsh import _optimal_param
 
 from .shingle import sorted_unique
 
-__all__ = ["CompactLSH"]
+__all__ = ["CompactLSH", "check_bucket_cap"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,6 +52,12 @@ def _mix(values: np.ndarray) -> np.ndarray:
     values = (values ^ (values >> np.uint64(30))) * _MIX1
     values = (values ^ (values >> np.uint64(27))) * _MIX2
     return values ^ (values >> np.uint64(31))
+
+
+def check_bucket_cap(bucket_cap: int | None) -> None:
+    """Raise ``ValueError`` unless ``bucket_cap`` is ``None`` or at least 1."""
+    if bucket_cap is not None and bucket_cap < 1:
+        raise ValueError(f"bucket_cap must be at least 1 (or None), got {bucket_cap}")
 
 
 class CompactLSH:
@@ -94,8 +100,7 @@ class CompactLSH:
             raise ValueError(f"num_perm must be at least 2, got {num_perm}")
         if any(w < 0.0 or w > 1.0 for w in weights) or sum(weights) != 1.0:
             raise ValueError(f"weights must be in [0.0, 1.0] and sum to 1.0, got {weights}")
-        if bucket_cap is not None and bucket_cap < 1:
-            raise ValueError(f"bucket_cap must be at least 1 (or None), got {bucket_cap}")
+        check_bucket_cap(bucket_cap)
         if buffer_size < 1 or max_buffer_size < buffer_size:
             raise ValueError(f"need 1 <= buffer_size <= max_buffer_size, got {buffer_size} and {max_buffer_size}")
         if params is not None:

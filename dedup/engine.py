@@ -705,24 +705,21 @@ class Engine:
         """Every pair of indexed documents some lexical channel proposes, each pair once."""
         return [pair for pairs in self._candidates_by_document(progress) for pair in pairs]
 
-    def _candidates_by_document(
-        self, progress: Progress = _no_progress, start: int = 0, end: int | None = None
-    ) -> Iterator[list[tuple[str, str]]]:
-        """For each indexed document in turn (those at positions ``start`` to ``end`` of the
-        index's order, all by default), its candidate pairs with the documents after it."""
+    def _candidates_by_document(self, progress: Progress = _no_progress) -> Iterator[list[tuple[str, str]]]:
+        """For each indexed document in turn, its candidate pairs with the documents after it."""
         ids = list(self.documents)
-        end = len(ids) if end is None else end
+        end = len(ids)
         pairs = self._proposed_pairs()
         if pairs is not None:
             later = pairs[:, 1]
-            bounds = np.searchsorted(pairs[:, 0], np.arange(start, end + 1)).tolist()
-            for k in range(start, end):
-                yield [(ids[k], ids[j]) for j in later[bounds[k - start] : bounds[k - start + 1]].tolist()]
+            bounds = np.searchsorted(pairs[:, 0], np.arange(end + 1)).tolist()
+            for k in range(end):
+                yield [(ids[k], ids[j]) for j in later[bounds[k] : bounds[k + 1]].tolist()]
                 if (k + 1) % 1000 == 0 or k + 1 == end:
                     progress("candidates", k + 1, end)
             return
         position = {doc_id: k for k, doc_id in enumerate(ids)}
-        for k in range(start, end):
+        for k in range(end):
             doc_id = ids[k]
             indexed = self.documents[doc_id]
             # Whole buckets: a capped query answers with a bucket's latest documents, not
