@@ -192,11 +192,12 @@ class CandidateIndex:
         return [{name: rows[k] for name, rows in by_channel.items()} for k in range(len(features))]
 
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
-        """Index ``key`` under every channel (replacing a previous entry of the same key)."""
+        """Index ``key`` under every channel (replacing a previous entry of the same key).
+        A sketch may also be its bare hash values (:meth:`signatures`)."""
         for name, lsh in self._lsh.items():
             if key in lsh:
                 lsh.remove(key)
-            lsh.insert(key, sketches[name])
+            lsh.insert(key, sketches[name] if isinstance(lsh, CompactLSH) else self._minhash(sketches[name]))
 
     def insert_many(self, items: Iterable[tuple[Hashable, dict[str, object]]]) -> None:
         """Index many ``(key, sketches)`` pairs at once (a bulk load), with :meth:`insert`'s
@@ -266,10 +267,15 @@ class CandidateIndex:
 
     def query(self, sketches: dict[str, object], *, whole_buckets: bool = False) -> dict[Hashable, set[str]]:
         """Candidate keys, each with the channels that proposed it; with ``whole_buckets``,
-        every key of each bucket, whatever the ``bucket_cap``."""
+        every key of each bucket, whatever the ``bucket_cap``. A sketch may also be its bare
+        hash values (:meth:`signatures`: what the engine passes, the compact backend reading
+        nothing else of a MinHash)."""
         found: dict[Hashable, set[str]] = {}
         for name, lsh in self._lsh.items():
-            keys = lsh.query(sketches[name], whole_buckets=whole_buckets) if isinstance(lsh, CompactLSH) else lsh.query(sketches[name])
+            if isinstance(lsh, CompactLSH):
+                keys = lsh.query(sketches[name], whole_buckets=whole_buckets)
+            else:
+                keys = lsh.query(self._minhash(sketches[name]))
             for key in keys:
                 found.setdefault(key, set()).add(name)
         return found

@@ -248,7 +248,7 @@ class Engine:
         other documents' queries find it. The service decides a new document's links
         between the two steps: queried before it enters the channels, it meets the latest
         documents of each bucket before it, as the batch job pairs them (``bucket_cap``)."""
-        self.candidates.insert(indexed.document.id, self.candidates.sketches(indexed.features, self.tfidf))
+        self.candidates.insert(indexed.document.id, self.candidates.signatures(indexed.features, self.tfidf))
 
     def add(self, doc: Document) -> IndexedDocument:
         """Index ``doc`` (replacing a document with the same id)."""
@@ -486,7 +486,7 @@ class Engine:
         counts = counts if counts is not None else self.counts_of(features)
         indexed = self.documents.get(doc.id)
         language = indexed.language if indexed is not None and indexed.document is doc else self.language_of(doc)
-        proposed = self.candidates.query(self.candidates.sketches(features, self.tfidf))
+        proposed = self.candidates.query(self.candidates.signatures(features, self.tfidf))
         leads: dict[str, tuple[float, int]] = {}
         if self.config.embedder is not None and self._languages() - {language}:
             leads = self._translation_candidates(doc, features, language, indexed, counts)
@@ -725,7 +725,7 @@ class Engine:
             # Whole buckets: a capped query answers with a bucket's latest documents, not
             # with those before this one, which the bucket join pairs it with; the cap on
             # each document's decisions (:meth:`_screened_pairs`) still bounds the work.
-            query = self.candidates.query(self.candidates.sketches(indexed.features, self.tfidf), whole_buckets=True)
+            query = self.candidates.query(self.candidates.signatures(indexed.features, self.tfidf), whole_buckets=True)
             yield [(doc_id, other) for other in query if position[other] > k]
             if (k + 1) % 1000 == 0 or k + 1 == end:
                 progress("candidates", k + 1, end)

@@ -428,7 +428,7 @@ def shared_passages(
     if not blocks:
         return []
     a_spans = token_spans(a.text) if a_spans is None else a_spans
-    b_spans = token_spans(b.text)
+    b_spans = token_spans(b.text, limit=max(b_start + size for _, b_start, size in blocks))
     return [
         Passage(
             a_start=a_spans[a_start][0],

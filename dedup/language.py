@@ -52,6 +52,7 @@ _SCRIPT_PATTERNS = tuple(
 )
 
 _SAMPLE_CHARS = 400
+_ASCII_LETTER = re.compile("[A-Za-z]")
 _lock = threading.Lock()
 
 
@@ -99,7 +100,10 @@ def script_of(text: str) -> Optional[str]:
     >>> script_of("Путин прибыл"), script_of("東京都の知事"), script_of("123 !")
     ('cyrillic', 'cjk', None)
     """
-    letters = "".join(filter(str.isalpha, text[:_SAMPLE_CHARS]))
+    sample = text[:_SAMPLE_CHARS]
+    if sample.isascii():  # most texts: every ASCII letter is Latin, nothing to count
+        return "latin" if _ASCII_LETTER.search(sample) else None
+    letters = "".join(filter(str.isalpha, sample))
     best: tuple[int, int] | None = None
     found = None
     for name, pattern in _SCRIPT_PATTERNS:

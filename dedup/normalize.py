@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import islice
 
 __all__ = ["normalize_text", "tokenize", "token_spans", "split_sentences", "count_sentences", "NO_SPACE_SCRIPT"]
 
@@ -88,12 +89,17 @@ def normalize_text(text: str) -> str:
     return "\n".join([line for line in map(str.strip, _SPACES_TO_FIX.sub(" ", text).split("\n")) if line])
 
 
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` character span in ``text`` of each token :func:`tokenize` returns."""
+def token_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """``[start, end)`` character span in ``text`` of each token :func:`tokenize` returns;
+    with ``limit``, of the first ``limit`` tokens at least (the text is scanned no further:
+    a shared passage needs the spans of its own tokens only)."""
     if text.isascii():
-        return [match.span() for match in _ASCII_TOKEN.finditer(text)]
+        matches = _ASCII_TOKEN.finditer(text)
+        return [match.span() for match in (matches if limit is None else islice(matches, limit))]
     spans: list[tuple[int, int]] = []
     for match in _TOKEN.finditer(text):
+        if limit is not None and len(spans) >= limit:
+            break
         start, end = match.span()
         if end - start > 1 and _NO_SPACE_RUN.fullmatch(match.group()):
             spans.extend((i, i + 2) for i in range(start, end - 1))

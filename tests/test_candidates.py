@@ -113,6 +113,11 @@ def test_bare_signatures_load_like_sketches(wire_text: str) -> None:
         from_sketches.insert_many(items)
         from_signatures.insert_many((f"doc-{k}", index.signatures(f, statistics)) for k, f in enumerate(features))
         assert _answers(from_signatures, items) == _answers(from_sketches, items)
+        bare = [(key, index.signatures(f, statistics)) for (key, _), f in zip(items, features)]
+        one_by_one = CandidateIndex(backend=backend)
+        for key, signatures in bare:  # insert and query take bare hash values too
+            one_by_one.insert(key, signatures)
+        assert _answers(one_by_one, bare) == _answers(from_sketches, items)
 
 
 def test_rare_words_are_rare_by_share_and_by_count():

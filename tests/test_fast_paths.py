@@ -70,6 +70,9 @@ def _spans_reference(text: str) -> list[tuple[int, int]]:
 def test_tokenize_and_sentences(text: str) -> None:
     for candidate in (text, normalize_text(text)):
         assert token_spans(candidate) == _spans_reference(candidate)
+        for limit in (0, 1, 3):  # the first ``limit`` spans at least, as the whole scan's
+            spans = token_spans(candidate, limit=limit)
+            assert spans == _spans_reference(candidate)[: len(spans)] and len(spans) >= min(limit, len(_spans_reference(candidate)))
         assert tokenize(candidate) == [candidate[a:b] for a, b in token_spans(candidate)]
         sentences = [s.strip() for s in _SENTENCE_END.split(candidate) if s and s.strip()]
         assert split_sentences(candidate) == sentences

@@ -62,3 +62,11 @@ def test_script_of_counts_as_a_letter_by_letter_scan_would(text):
     from dedup.language import script_of
 
     assert script_of(text) == _script_by_each_letter(text)
+
+
+@pytest.mark.parametrize("text", ["Rebels entered Aleppo.", "2024 - 17.5 %", "", "x", "123 " * 150 + "word"])
+def test_script_of_ascii_texts_as_the_letter_scan(text):
+    """ASCII samples take a shortcut (every ASCII letter is Latin); it answers as the scan."""
+    from dedup.language import script_of
+
+    assert script_of(text) == _script_by_each_letter(text)
