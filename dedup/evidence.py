@@ -19,7 +19,7 @@ from .features import Features
 from .normalize import token_spans
 from .shingle import intersection_size
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "Passage", "name_stems", "number_overlap", "shared_number_counts", "unmatched_share"]
+__all__ = ["PairEvidence", "measure_pair", "shared_passages", "PassageFinder", "Passage", "name_stems", "number_overlap", "shared_number_counts", "unmatched_share"]
 
 
 @dataclass(frozen=True)
@@ -341,29 +341,44 @@ def _run_hashes(tokens: np.ndarray, length: int) -> np.ndarray:
     return hashes
 
 
-def matching_blocks(a: np.ndarray, b: np.ndarray, min_tokens: int, limit: int = 10) -> list[tuple[int, int, int]]:
+def sorted_runs(tokens: np.ndarray, min_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of every run of ``min_tokens`` tokens, sorted, and where each run starts
+    (what :func:`matching_blocks` searches; computed once for a text compared with many)."""
+    runs = _run_hashes(tokens, min_tokens)
+    order = runs.argsort(kind="stable")
+    return order, runs[order]
+
+
+def matching_blocks(
+    a: np.ndarray,
+    b: np.ndarray,
+    min_tokens: int,
+    limit: int = 10,
+    *,
+    a_runs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[tuple[int, int, int]]:
     """Maximal runs of at least ``min_tokens`` equal tokens in both sequences, as
     ``(start in a, start in b, length)``, longest first, none crossing another (each lies
     before or after every longer one in both texts), as difflib's matching blocks would be
     (written here with NumPy: difflib compares token by token in Python, and finding the
     passages of a Score's matches cost a tenth of the call). Runs of ``min_tokens`` tokens
     found in both are chained along each diagonal into maximal runs; at most ``limit``
-    blocks are returned."""
+    blocks are returned. ``a_runs`` is ``sorted_runs(a, min_tokens)`` when the caller
+    compares ``a`` with many sequences."""
     if len(a) < min_tokens or len(b) < min_tokens:
         return []
-    in_a, in_b = _run_hashes(a, min_tokens), _run_hashes(b, min_tokens)
-    order = np.argsort(in_b, kind="stable")
-    sorted_b = in_b[order]
-    low = np.searchsorted(sorted_b, in_a, side="left")
-    counts = np.searchsorted(sorted_b, in_a, side="right") - low
+    order, sorted_a = sorted_runs(a, min_tokens) if a_runs is None else a_runs
+    in_b = _run_hashes(b, min_tokens)
+    low = sorted_a.searchsorted(in_b, side="left")
+    counts = sorted_a.searchsorted(in_b, side="right") - low
     total = int(counts.sum())
     if total == 0:
         return []
     if total > MAX_RUN_PAIRS:
         return _difflib_blocks(a, b, min_tokens)[:limit]
-    i = np.repeat(np.arange(len(in_a)), counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    j = order[np.repeat(low, counts) + np.arange(total) - first]
+    j = np.repeat(np.arange(len(in_b)), counts)
+    first = np.repeat(counts.cumsum() - counts, counts)
+    i = order[np.repeat(low, counts) + np.arange(total) - first]
     diagonal = j - i
     by_diagonal = np.lexsort((i, diagonal))
     i, diagonal = i[by_diagonal], diagonal[by_diagonal]
@@ -411,6 +426,39 @@ def _difflib_blocks(a: np.ndarray, b: np.ndarray, min_tokens: int) -> list[tuple
     return sorted(blocks, key=lambda m: (-m[2], m[0], m[1]))
 
 
+class PassageFinder:
+    """:func:`shared_passages` of one text with many others (a Score's query with each of
+    its matches): the text's word runs are hashed and sorted once, its token spans found
+    once, when a first passage needs them (or given: ``a_spans``, ``token_spans(a.text)``)."""
+
+    def __init__(
+        self, a: Features, *, min_tokens: int = 6, limit: int = 10, a_spans: Sequence[tuple[int, int]] | None = None
+    ) -> None:
+        self.a, self.min_tokens, self.limit = a, min_tokens, limit
+        self._runs = sorted_runs(a.token_hashes, min_tokens) if len(a.token_hashes) >= min_tokens else None
+        self._spans = a_spans
+
+    def passages(self, b: Features) -> list[Passage]:
+        """The passages ``b`` shares with the text (see :func:`shared_passages`)."""
+        blocks = matching_blocks(self.a.token_hashes, b.token_hashes, self.min_tokens, self.limit, a_runs=self._runs)
+        if not blocks:
+            return []
+        if self._spans is None:
+            self._spans = token_spans(self.a.text)
+        a_spans = self._spans
+        b_spans = token_spans(b.text, limit=max(b_start + size for _, b_start, size in blocks))
+        return [
+            Passage(
+                a_start=a_spans[a_start][0],
+                a_end=a_spans[a_start + size - 1][1],
+                b_start=b_spans[b_start][0],
+                b_end=b_spans[b_start + size - 1][1],
+                tokens=size,
+            )
+            for a_start, b_start, size in blocks
+        ]
+
+
 def shared_passages(
     a: Features,
     b: Features,
@@ -421,21 +469,8 @@ def shared_passages(
 ) -> list[Passage]:
     """The longest runs of identical tokens in both texts, longest first (the evidence an
     editor wants to see). Runs shorter than ``min_tokens`` are chance, not copying.
-    ``a_spans`` are ``token_spans(a.text)`` when the caller compares ``a`` with many texts.
-    Tokens are compared by the hashes the features already hold (:func:`matching_blocks`):
-    the texts need not be tokenised again, only their spans found once a passage is."""
-    blocks = matching_blocks(a.token_hashes, b.token_hashes, min_tokens, limit)
-    if not blocks:
-        return []
-    a_spans = token_spans(a.text) if a_spans is None else a_spans
-    b_spans = token_spans(b.text, limit=max(b_start + size for _, b_start, size in blocks))
-    return [
-        Passage(
-            a_start=a_spans[a_start][0],
-            a_end=a_spans[a_start + size - 1][1],
-            b_start=b_spans[b_start][0],
-            b_end=b_spans[b_start + size - 1][1],
-            tokens=size,
-        )
-        for a_start, b_start, size in blocks
-    ]
+    ``a_spans`` are ``token_spans(a.text)`` when the caller has them (:class:`PassageFinder`
+    compares one text with many). Tokens are compared by the hashes the features already
+    hold (:func:`matching_blocks`): the texts need not be tokenised again, only their spans
+    found once a passage is."""
+    return PassageFinder(a, min_tokens=min_tokens, limit=limit, a_spans=a_spans).passages(b)

@@ -44,9 +44,8 @@ from datetime import datetime
 from .document import DEFAULT_MAX_TEXT_BYTES, Document, DocumentError, validate_document
 from .embedding import CachingEmbedder
 from .engine import Engine, EngineConfig, Match
-from .evidence import shared_passages
+from .evidence import PassageFinder
 from .features import Features, story_lines
-from .normalize import token_spans
 from .lineage import Link, Node, Placement, orient
 from .link_graph import LinkGraph
 from .relate import Relation
@@ -257,10 +256,10 @@ def _replay(engine: Engine, events: Sequence[Event]) -> None:
         engine.candidates.insert_many(pending.items())
 
 
-def _passages(query: Features, other: Features, query_spans: Sequence[tuple[int, int]]) -> tuple[SharedPassage, ...]:
+def _passages(finder: PassageFinder, other: Features) -> tuple[SharedPassage, ...]:
     return tuple(
-        SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, query.text[p.a_start : p.a_end])
-        for p in shared_passages(query, other, a_spans=query_spans)
+        SharedPassage(p.a_start, p.a_end, p.b_start, p.b_end, p.tokens, finder.a.text[p.a_start : p.a_end])
+        for p in finder.passages(other)
     )
 
 
@@ -744,7 +743,7 @@ class LineageIndex:
     ) -> tuple[ScoredMatch, ...]:
         """Matches with their relation, current lineage and shared passages."""
         out = []
-        query_spans = token_spans(features.text) if matches else []
+        finder = PassageFinder(features)
         for match in matches:
             other = self._engine.documents[match.id]
             relation, query_is_derived = self._pair_relation(query, match, placements)
@@ -758,7 +757,7 @@ class LineageIndex:
                     containment_query_in_match=match.evidence.containment_a_in_b,
                     containment_match_in_query=match.evidence.containment_b_in_a,
                     lineage_id=self._placement_of(match.id).lineage_id,
-                    passages=_passages(features, other.features, query_spans),
+                    passages=_passages(finder, other.features),
                     document=other.document,
                     language=other.language,
                     translation=_translation_evidence(match),

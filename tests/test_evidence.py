@@ -303,3 +303,18 @@ def test_shared_quotations_are_counted_as_pair_by_pair(quotes_a, quotes_b):
         for qa in a.quotations
     )
     assert shared_quotation_count(a, b) == expected
+
+
+def test_passage_finder_answers_as_shared_passages_for_each_text(wire_text):
+    """One finder, its query's runs and spans computed once, over many texts: each answer is
+    that pair's own shared_passages."""
+    from dedup.evidence import PassageFinder
+
+    query = extract_features(wire_text)
+    sentences = wire_text.split(". ")
+    others = [extract_features(t) for t in (wire_text, ". ".join(sentences[::2]), OTHER, "too short", ". ".join(sentences[1:]))]
+    finder = PassageFinder(query)
+    for other in others:
+        assert finder.passages(other) == shared_passages(query, other)
+    assert any(finder.passages(o) for o in others) and not finder.passages(others[2])
+    assert PassageFinder(extract_features("two words")).passages(query) == []
