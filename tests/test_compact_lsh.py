@@ -215,3 +215,24 @@ def test_capped_pairs_are_what_querying_each_document_before_inserting_it_finds(
     uncapped.insert_many((k, sketcher.minhash(h)) for k, h in enumerate(sets))
     assert len(uncapped.pairs()) > len(queried) + 500  # the cap binds
     assert sorted(queried) == [tuple(p) for p in pairs.tolist()]
+
+
+def test_crowded_buckets_and_a_pickled_index_answer_as_datasketch() -> None:
+    """A bucket of 120 identical sketches fills its directory slot beyond the query's window
+    (the binary-search fallback); the directory is left out of a pickle and rebuilt."""
+    import pickle
+
+    sketcher = Sketcher(128)
+    crowd = sketcher.minhash(np.arange(50, dtype=np.uint64))
+    sketches = [crowd] * 120 + [sketcher.minhash(s) for s in _families(300, seed=11)]
+    theirs, ours = _both(0.5, 128)
+    ours.insert_many((k, s) for k, s in enumerate(sketches))
+    for k, sketch in enumerate(sketches):
+        theirs.insert(k, sketch)
+    for sketch in sketches[119:200]:
+        assert sorted(ours.query(sketch, whole_buckets=True)) == sorted(theirs.query(sketch))
+    assert len(ours.query(crowd)) == 120 and ours._directory is not None
+    restored = pickle.loads(pickle.dumps(ours))
+    assert restored._directory is None
+    for sketch in sketches[100:200]:
+        assert sorted(restored.query(sketch)) == sorted(ours.query(sketch))
