@@ -24,7 +24,7 @@ from dedup.store import Store, open_store
 
 from ._proto.dedup.v1 import syndication_pb2 as pb
 from ._proto.dedup.v1 import syndication_pb2_grpc as pb_grpc
-from .pool import IndexProcessError, PooledIndex, one_blas_thread
+from .pool import IndexProcessError, PooledIndex, one_blas_thread, settle_heap
 from .servicer import SyndicationServicer
 
 __all__ = ["DEFAULT_GRACE_SECONDS", "SERVICE_NAME", "SyndicationServer", "create_server", "serve"]
@@ -181,6 +181,7 @@ def serve(
         )
     one_blas_thread()  # the gRPC threads take the cores (see the pooled case)
     server, bound = create_server(f"{host}:{port}", data_dir, max_text_bytes=max_text_bytes, config=config)
+    settle_heap()  # the restored index, out of the garbage collector's full passes
     server.start()
     documents = len(server.index)
     _run_until_signalled(server, grace, f"dedup: serving {SERVICE_NAME} on {host}:{bound} (data in {data_dir}, {documents} documents)", out)

@@ -14,6 +14,7 @@ call, and every acknowledged write is seen by every later call.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -80,6 +81,18 @@ def one_blas_thread() -> None:
     threadpool_limits(limits=1, user_api="blas")
 
 
+def settle_heap() -> None:
+    """Move every object alive now out of reach of the cyclic garbage collector
+    (``gc.freeze``, for long-lived state built at start-up). A restored index is hundreds of
+    thousands of objects (160,000 at 19k Reuters documents, 1.9 million at 100k), and a full
+    collection traverses them all: 130 ms at 19k, 0.8 s at 100k, a pause every Score queued
+    behind it waits through, so the few that come each minute set the tail latency. The
+    index holds no reference cycles for the collector to free; objects created later (new
+    documents) are collected as usual until the next call."""
+    gc.collect()
+    gc.freeze()
+
+
 def _serve_calls(
     connection: Connection, data_dir: str, config: EngineConfig, max_text_bytes: int
 ) -> None:
@@ -91,6 +104,7 @@ def _serve_calls(
     one_blas_thread()
     # The pool asks one process for the engine snapshot when it closes (:meth:`PooledIndex.close`).
     index = LineageIndex(SQLiteStore(data_dir), config=config, max_text_bytes=max_text_bytes, shared=True, save_on_close=False)
+    settle_heap()
     try:
         connection.send(os.getpid())
         while True:

@@ -230,3 +230,21 @@ def test_an_index_process_keeps_blas_to_one_thread():
     env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[1]"
+
+
+def test_settle_heap_puts_a_restored_index_out_of_the_collectors_reach():
+    """What an index process does once the index is restored: a full collection then no
+    longer walks the index's objects (checked in a fresh interpreter, whose collector this
+    test may change)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, time; from dedup.service import LineageIndex; from dedup.document import Document; "
+        "from server.pool import settle_heap; index = LineageIndex(); "
+        "index.index_many([Document(id=f'd{k}', text=f'Story {k} about harvest {k * 7} tonnes in province {k}.') for k in range(300)]); "
+        "before = gc.get_freeze_count(); settle_heap(); "
+        "print(before, gc.get_freeze_count() > 10000, len(index))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "True", "300"]
