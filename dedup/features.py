@@ -144,7 +144,7 @@ def _is_content(token: str, min_chars: int) -> bool:
 
 def _content_mask(tokens: list[str], text: str, min_chars: int) -> np.ndarray:
     """:func:`_is_content` of each token, as a boolean array."""
-    if _NO_SPACE_BIGRAM.search(text):
+    if not text.isascii() and _NO_SPACE_BIGRAM.search(text):
         return np.fromiter((_is_content(t, min_chars) for t in tokens), dtype=bool, count=len(tokens))
     # No no-space script in the text: length and digits decide.
     long_enough = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)) >= min_chars

@@ -117,3 +117,19 @@ def test_names(text: str) -> None:
 def test_sentence_count_of_features(text: str) -> None:
     features = extract_features(text)
     assert features.sentences == len(split_sentences(features.text))
+
+
+@settings(max_examples=300)
+@given(texts)
+def test_content_mask_is_each_tokens_own_test(text: str) -> None:
+    """The content-word mask (lengths and digits only where no no-space script is present,
+    the ASCII texts skipping even that search) marks the tokens _is_content marks."""
+    import numpy as np
+
+    from dedup.features import _content_mask, _is_content
+
+    clean = normalize_text(text)
+    tokens = tokenize(clean)
+    for min_chars in (1, 3, 4):
+        expected = np.array([_is_content(t, min_chars) for t in tokens], dtype=bool)
+        assert np.array_equal(_content_mask(tokens, clean, min_chars), expected)
