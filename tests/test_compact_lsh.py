@@ -217,7 +217,28 @@ def test_capped_pairs_are_what_querying_each_document_before_inserting_it_finds(
     assert sorted(queried) == [tuple(p) for p in pairs.tolist()]
 
 
-def test_crowded_buckets_and_a_pickled_index_answer_as_datasketch() -> None:
+@pytest.fixture
+def directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queries through the directory of hash prefixes, which only large indexes use."""
+    monkeypatch.setattr("dedup.compact_lsh._DIRECTORY_MIN_ENTRIES", 0)
+
+
+@pytest.mark.parametrize("threshold", [0.15, 0.5])
+def test_queries_through_the_directory_match_datasketch(directory: None, threshold: float) -> None:
+    sketcher = Sketcher(128)
+    sketches = [sketcher.minhash(s) for s in _families(500, seed=int(threshold * 100))]
+    theirs, ours = _both(threshold, 128, buffer_size=64, max_buffer_size=64)
+    for k, sketch in enumerate(sketches):
+        theirs.insert(k, sketch)
+        ours.insert(k, sketch)
+        if k % 53 == 0:  # between merges: the directory is rebuilt after each
+            assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    for sketch in sketches:
+        assert sorted(ours.query(sketch)) == sorted(theirs.query(sketch))
+    assert ours._directory is not None
+
+
+def test_crowded_buckets_and_a_pickled_index_answer_as_datasketch(directory: None) -> None:
     """A bucket of 120 identical sketches fills its directory slot beyond the query's window
     (the binary-search fallback); the directory is left out of a pickle and rebuilt."""
     import pickle
