@@ -8,11 +8,12 @@ band of a signature to one 64-bit hash (the band number mixed in, so bands never
 each other) and stores ``(band hash, document number)`` pairs in two sorted arrays: 12 bytes
 per band and document, plus one list slot and one dict entry per key.
 
-A query looks all its bands up at once, each in a short window of the sorted hashes that a
-small directory of hash prefixes points to (a quarter of a byte per entry). Recent inserts wait in a small dict until
-there are enough of them to merge into the sorted arrays (a merge of two sorted runs, linear
-in practice), so inserting one document at a time stays cheap; removal marks the document
-and its entries are dropped at the next merge. A bulk load (:meth:`CompactLSH.insert_many`,
+A query looks all its bands up at once: by binary searches of the sorted hashes, or, once
+they outgrow the caches, each in a short window that a directory of hash prefixes points to
+(a quarter of a byte per entry). Recent inserts wait in a small dict until there are enough
+of them to merge into the sorted arrays (a merge of two sorted runs, linear in practice), so
+inserting one document at a time stays cheap; removal marks the document and its entries
+are dropped at the next merge. A bulk load (:meth:`CompactLSH.insert_many`,
 inside :meth:`CompactLSH.insertion_session` for several batches) hashes the bands of all its
 signatures in one array operation and merges once.
 

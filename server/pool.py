@@ -86,9 +86,11 @@ def settle_heap() -> None:
     (``gc.freeze``, for long-lived state built at start-up). A restored index is hundreds of
     thousands of objects (160,000 at 19k Reuters documents, 1.9 million at 100k), and a full
     collection traverses them all: 130 ms at 19k, 0.8 s at 100k, a pause every Score queued
-    behind it waits through, so the few that come each minute set the tail latency. The
-    index holds no reference cycles for the collector to free; objects created later (new
-    documents) are collected as usual until the next call."""
+    behind it waits through. Nothing is lost: what the index lets go of (a deleted or
+    replaced document, a Score's temporaries) forms no reference cycles and is freed by
+    reference counting (on 500 Reuters documents, 100 deletions, 100 replacements and 60
+    Scores left no cyclic garbage). Objects created later, such as the documents indexed
+    since, stay in the collector's reach."""
     gc.collect()
     gc.freeze()
 

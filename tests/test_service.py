@@ -492,3 +492,24 @@ def test_a_store_written_before_links_kept_word_order_opens_and_reads_them(tmp_p
     (old,) = SQLiteStore(tmp_path).links()
     assert old.a == "b" and old.strength == 0.95
     assert old.evidence.order_agreement == 0.0 and old.evidence.sentence_ratio == 0.0
+
+
+def test_what_the_index_lets_go_of_leaves_no_cyclic_garbage(wire_text):
+    """The server freezes a restored index out of the garbage collector (server.pool.settle_heap),
+    which is safe only while deletions, replacements and Scores free their objects by
+    reference counting alone: they must leave nothing for the cyclic collector."""
+    import gc
+
+    sentences = wire_text.split(". ")
+    index = LineageIndex()
+    index.index_many(
+        [Document(id=f"d{k}", text=". ".join(sentences[k % 3 :]) + f" Filed {k} times.") for k in range(30)]
+        + [Document(id=f"other{k}", text=f"Harvest of {k * 13} tonnes reported in province {k}.") for k in range(30)]
+    )
+    index.score(Document(id="q0", text=wire_text), top_k=10)
+    gc.collect()
+    for k in range(10):
+        index.delete(f"d{k}")
+        index.index(Document(id=f"other{k}", text=f"Harvest of {k * 17} tonnes revised in province {k}."))
+        index.score(Document(id=f"q{k}", text=wire_text), top_k=10)
+    assert gc.collect() == 0
