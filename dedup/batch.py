@@ -22,6 +22,7 @@ from .embedding import lead
 from .engine import Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
 from .features import Features
+from .heap import collector_paused
 from .lineage import Link, Placement
 
 __all__ = ["default_workers", "run_batch"]
@@ -190,6 +191,12 @@ def run_batch(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if not _can_fork():
         workers = 1
+    with collector_paused():  # the index is millions of objects and no garbage cycles
+        return _placed(documents, config, progress, workers)
+
+
+def _placed(documents: Sequence[Document], config: EngineConfig, progress: Progress, workers: int) -> dict[str, Placement]:
+    """:func:`run_batch`'s work, its arguments checked."""
     engine = _ParallelEngine(config)
     engine.workers = workers
     engine.progress = progress
