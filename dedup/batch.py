@@ -192,18 +192,13 @@ def run_batch(
     if not _can_fork():
         workers = 1
     with collector_paused():  # the index is millions of objects and no garbage cycles
-        return _placed(documents, config, progress, workers)
-
-
-def _placed(documents: Sequence[Document], config: EngineConfig, progress: Progress, workers: int) -> dict[str, Placement]:
-    """:func:`run_batch`'s work, its arguments checked."""
-    engine = _ParallelEngine(config)
-    engine.workers = workers
-    engine.progress = progress
-    engine.learn_boilerplate(documents)
-    features = None
-    if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS:
-        shared = {"engine": engine, "documents": documents}
-        features = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
-    engine.add_many(documents, progress, features=features)
-    return engine.resolve(progress)
+        engine = _ParallelEngine(config)
+        engine.workers = workers
+        engine.progress = progress
+        engine.learn_boilerplate(documents)
+        features = None
+        if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS:
+            shared = {"engine": engine, "documents": documents}
+            features = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
+        engine.add_many(documents, progress, features=features)
+        return engine.resolve(progress)

@@ -46,6 +46,7 @@ from .embedding import CachingEmbedder
 from .engine import Engine, EngineConfig, Match
 from .evidence import PassageFinder
 from .features import Features, story_lines
+from .heap import collector_paused
 from .lineage import Link, Node, Placement, orient
 from .link_graph import LinkGraph
 from .relate import Relation
@@ -325,7 +326,8 @@ class LineageIndex:
         the ones it had when it was indexed. Also how memory gets back in step with the store
         after a failed write. ``from_snapshot`` (at start): begin from the engine snapshot
         when there is one that matches, and replay only the events after it."""
-        with self.store.transaction():
+        # Building the engine makes millions of objects at scale and no garbage cycles.
+        with collector_paused(), self.store.transaction():
             restored = self._restore_snapshot() if from_snapshot else None
             if restored is None:
                 engine, graph, seq = Engine(self.config), None, 0

@@ -513,3 +513,20 @@ def test_what_the_index_lets_go_of_leaves_no_cyclic_garbage(wire_text):
         index.index(Document(id=f"other{k}", text=f"Harvest of {k * 17} tonnes revised in province {k}."))
         index.score(Document(id=f"q{k}", text=wire_text), top_k=10)
     assert gc.collect() == 0
+
+
+def test_a_restart_replays_the_store_with_the_collector_paused(monkeypatch, wire_text):
+    """Rebuilding the index from the store's events makes millions of objects at scale and
+    no garbage cycles: the replay runs with the cyclic collector paused (dedup.heap), which
+    runs again afterwards."""
+    import gc
+
+    import dedup.service as service
+
+    store = MemoryStore()
+    LineageIndex(store).index_many([Document(id=f"d{k}", text=wire_text + f" Filed {k}.") for k in range(3)])
+    seen: list[bool] = []
+    replay = service._replay
+    monkeypatch.setattr(service, "_replay", lambda engine, events: (seen.append(gc.isenabled()), replay(engine, events))[1])
+    restarted = LineageIndex(store)
+    assert seen == [False] and gc.isenabled() and len(restarted) == 3
