@@ -306,7 +306,7 @@ class Engine:
                 self.candidates.insert_many(zip([indexed.document.id for indexed in chunk], signatures))
                 progress("sketch", start + len(chunk), len(documents))
         if was_empty:  # every document was sketched here, under the statistics of them all
-            self._sketched_together = (self._next_order, len(self.documents))
+            self._sketched_together = self._state()
 
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""
@@ -730,6 +730,11 @@ class Engine:
             if (k + 1) % 1000 == 0 or k + 1 == end:
                 progress("candidates", k + 1, end)
 
+    def _state(self) -> tuple[int, int]:
+        """(next order, document count): changes whenever a document is added or removed, so
+        what is computed over the whole index is kept under it until the index changes."""
+        return (self._next_order, len(self.documents))
+
     def _proposed_pairs(self) -> np.ndarray | None:
         """Every candidate pair of the index as positions in its order (smaller first, rows
         sorted), read off the channels' buckets at once (:meth:`CandidateIndex.pairs`),
@@ -738,7 +743,7 @@ class Engine:
         compute, so the pairs are the ones querying document by document finds, for a
         fraction of the time (one query per document was most of a large corpus's candidate
         stage). ``None`` otherwise (or for datasketch's channels): query each document."""
-        key = (self._next_order, len(self.documents))
+        key = self._state()
         if self._sketched_together != key:
             return None
         if self._pair_cache is None or self._pair_cache[0] != key:
@@ -791,7 +796,7 @@ class Engine:
         """Each indexed document's row in the TF-IDF matrix of the whole index, and that
         matrix; kept until the index changes (the batch job screens its pairs by cosine, then
         measures the survivors, in workers forked with this already computed)."""
-        key = (self._next_order, len(self.documents))
+        key = self._state()
         if self._weighted is None or self._weighted[0] != key:
             ids = list(self.documents)
             position = {doc_id: k for k, doc_id in enumerate(ids)}
@@ -860,7 +865,7 @@ class Engine:
         pairs = self._proposed_pairs()
         if pairs is not None:
             return pairs
-        key = (self._next_order, len(self.documents))
+        key = self._state()
         if self._queried_pairs is None or self._queried_pairs[0] != key:
             position = {doc_id: k for k, doc_id in enumerate(self.documents)}
             found = [
@@ -919,7 +924,7 @@ class Engine:
         documents), then the closest :attr:`EngineConfig.candidates_per_document` in one
         language of each later document. The second needs every pair of a document at once,
         so the screen is done here, for the whole index, before workers take ranges."""
-        key = (self._next_order, len(self.documents))
+        key = self._state()
         if self._screened is None or self._screened[0] != key:
             pairs = self._candidate_positions(progress)
             codes = self._language_codes()
