@@ -39,7 +39,7 @@ from contextlib import contextmanager
 import numpy as np
 from datasketch.lsh import _optimal_param
 
-from .shingle import sorted_unique
+from .shingle import run_starts, sorted_unique
 
 __all__ = ["CompactLSH", "check_bucket_cap"]
 
@@ -306,7 +306,7 @@ class CompactLSH:
         count = len(self._keys)
         found = [np.empty(0, dtype=np.int64)]
         if len(hashes) > 1:
-            starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+            starts = np.flatnonzero(run_starts(hashes))
             lengths = np.diff(np.append(starts, len(hashes)))
             shared = lengths > 1
             # Buckets holding the same documents pair the same documents (a story's copies

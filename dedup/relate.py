@@ -20,6 +20,7 @@ from enum import Enum
 import numpy as np
 
 from .evidence import PairEvidence
+from .shingle import run_starts
 
 __all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
 
@@ -152,7 +153,7 @@ def closest_per_document(documents: np.ndarray, cosines: np.ndarray, recency: np
         raise ValueError(f"cap must be at least 1, got {cap}")
     order = np.lexsort((-recency, -np.round(cosines, RANKING_DECIMALS), documents))
     grouped = documents[order]
-    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1]))) if len(order) else np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(run_starts(grouped))
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
     chosen = np.zeros(len(documents), dtype=bool)
     chosen[order[rank < cap]] = True

@@ -17,6 +17,7 @@ __all__ = [
     "hash_tokens",
     "intersection_size",
     "intersection_sizes",
+    "run_starts",
     "shingle_hashes",
     "shingle_runs",
     "sorted_unique",
@@ -103,10 +104,10 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     ``np.unique`` hashes: 9 µs against 3 µs for a document's 150 shingles, and 10 s against
     2 s for the 24M candidate pair keys of a 100k-document corpus.)"""
     ordered = np.sort(values)
-    return ordered[_run_starts(ordered)]
+    return ordered[run_starts(ordered)]
 
 
-def _run_starts(ordered: np.ndarray) -> np.ndarray:
+def run_starts(ordered: np.ndarray) -> np.ndarray:
     """Where each run of equal values of a sorted array starts, as a boolean mask."""
     starts = np.ones(len(ordered), dtype=bool)
     starts[1:] = ordered[1:] != ordered[:-1]
@@ -116,7 +117,7 @@ def _run_starts(ordered: np.ndarray) -> np.ndarray:
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_counts=True)``, sort-based (see :func:`sorted_unique`)."""
     ordered = np.sort(values)
-    starts = np.flatnonzero(_run_starts(ordered))
+    starts = np.flatnonzero(run_starts(ordered))
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
@@ -125,5 +126,5 @@ def unique_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first appears, sort-based (a stable sort keeps the first occurrence first)."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    starts = _run_starts(ordered)
+    starts = run_starts(ordered)
     return ordered[starts], order[starts]
