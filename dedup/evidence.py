@@ -428,18 +428,21 @@ def _difflib_blocks(a: np.ndarray, b: np.ndarray, min_tokens: int) -> list[tuple
 
 class PassageFinder:
     """:func:`shared_passages` of one text with many others (a Score's query with each of
-    its matches): the text's word runs are hashed and sorted once, its token spans found
-    once, when a first passage needs them (or given: ``a_spans``, ``token_spans(a.text)``)."""
+    its matches): the text's word runs are hashed and sorted once, when a first text is
+    compared, and its token spans found once, when a first passage needs them (or given:
+    ``a_spans``, ``token_spans(a.text)``)."""
 
     def __init__(
         self, a: Features, *, min_tokens: int = 6, limit: int = 10, a_spans: Sequence[tuple[int, int]] | None = None
     ) -> None:
         self.a, self.min_tokens, self.limit = a, min_tokens, limit
-        self._runs = sorted_runs(a.token_hashes, min_tokens) if len(a.token_hashes) >= min_tokens else None
+        self._runs: tuple[np.ndarray, np.ndarray] | None = None
         self._spans = a_spans
 
     def passages(self, b: Features) -> list[Passage]:
         """The passages ``b`` shares with the text (see :func:`shared_passages`)."""
+        if self._runs is None and len(self.a.token_hashes) >= self.min_tokens:
+            self._runs = sorted_runs(self.a.token_hashes, self.min_tokens)
         blocks = matching_blocks(self.a.token_hashes, b.token_hashes, self.min_tokens, self.limit, a_runs=self._runs)
         if not blocks:
             return []
