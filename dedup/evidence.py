@@ -17,9 +17,21 @@ import numpy as np
 
 from .features import Features
 from .normalize import token_spans
-from .shingle import intersection_size
+from .shingle import intersection_size, tagged_pair
 
-__all__ = ["PairEvidence", "measure_pair", "shared_passages", "PassageFinder", "Passage", "name_stems", "number_overlap", "shared_number_counts", "unmatched_share"]
+__all__ = [
+    "PairEvidence",
+    "measure_pair",
+    "shared_passages",
+    "PassageFinder",
+    "Passage",
+    "name_stems",
+    "number_overlap",
+    "shared_number_counts",
+    "grouped_shared_number_counts",
+    "grouped_order_evidence",
+    "unmatched_share",
+]
 
 
 @dataclass(frozen=True)
@@ -134,29 +146,38 @@ def order_evidence(a: Features, b: Features) -> tuple[float, float]:
 
 
 def order_evidence_many(a: Features, others: Sequence[Features]) -> np.ndarray:
-    """:func:`order_evidence` of ``a`` with each of ``others``, as an ``(n, 2)`` array, in one
-    vectorised pass (the batch job measures a document's pairs together, the score path a
-    query's): intersecting each pair's sequences on its own was a third of measuring a pair.
+    """:func:`order_evidence` of ``a`` with each of ``others``, as an ``(n, 2)`` array
+    (:func:`grouped_order_evidence` with one first text)."""
+    return grouped_order_evidence([a], np.zeros(len(others), dtype=np.int64), others)
 
-    Each other text's words are looked up in ``a``'s, in the other text's order; the run is
-    the longest strictly increasing subsequence of their positions in ``a``, the same as of
-    their positions in the other text taken in ``a``'s order (both count the longest chain
-    of shared words in one order in both texts). Most copies keep every shared word in
-    order, which one comparison of neighbours sees for all pairs at once; the others get
-    the patience sort."""
+
+def grouped_order_evidence(firsts: Sequence[Features], group: np.ndarray, others: Sequence[Features]) -> np.ndarray:
+    """:func:`order_evidence` of ``firsts[group[k]]`` with ``others[k]``, for each ``k``, as an
+    ``(n, 2)`` array, in one vectorised pass (the batch job measures the pairs of thousands of
+    documents together, the score path a query's): intersecting each pair's sequences on its
+    own was a third of measuring a pair.
+
+    Each other text's words are looked up in its first text's, in the other text's order; the
+    run is the longest strictly increasing subsequence of their positions in the first text,
+    the same as of their positions in the other text taken in the first's order (both count
+    the longest chain of shared words in one order in both texts). Most copies keep every
+    shared word in order, which one comparison of neighbours sees for all pairs at once; the
+    others get the patience sort."""
     found = np.zeros((len(others), 2))
-    sequence = a.content_sequence
-    if not len(others) or not len(sequence):
+    if not len(others):
         return found
+    first_lengths = np.fromiter((len(f.content_sequence) for f in firsts), dtype=np.int64, count=len(firsts))
     lengths = np.fromiter((len(o.content_sequence) for o in others), dtype=np.int64, count=len(others))
-    if not lengths.sum():
+    if not first_lengths.sum() or not lengths.sum():
         return found
-    order = np.argsort(sequence, kind="stable")
-    ordered = sequence[order]
-    values = np.concatenate([o.content_sequence for o in others])
+    # Every first text's sequence in one array, each word tagged with its text's number: the
+    # positions ``order`` gives are offset by where the text starts, which changes no run.
+    sequences, values = tagged_pair([f.content_sequence for f in firsts], group, [o.content_sequence for o in others])
+    order = np.argsort(sequences, kind="stable")
+    ordered = sequences[order]
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
     hit = ordered[at] == values
-    positions = order[at[hit]]  # in ``a``, of each shared word, in the other text's order
+    positions = order[at[hit]]  # in the first text, of each shared word, in the other text's order
     rows = np.repeat(np.arange(len(others)), lengths)[hit]
     shared = np.bincount(rows, minlength=len(others))
     # A row whose positions ever fall from one shared word to the next is out of order.
@@ -165,7 +186,7 @@ def order_evidence_many(a: Features, others: Sequence[Features]) -> np.ndarray:
     starts = np.concatenate(([0], np.cumsum(shared)))
     for row in np.flatnonzero(falls).tolist():
         runs[row] = _longest_increasing_run(positions[starts[row] : starts[row + 1]])
-    shorter = np.minimum(len(sequence), lengths)
+    shorter = np.minimum(first_lengths[group], lengths)
     has = shared > 0
     found[has, 0] = runs[has] / shared[has]
     found[has, 1] = runs[has] / shorter[has]
@@ -216,13 +237,21 @@ def number_overlap(a: Features, b: Features, shared: int | None = None) -> float
 
 
 def shared_number_counts(a: Features, others: Sequence[Features]) -> list[int]:
-    """How many figures ``a`` has in common with each of ``others``, ``a``'s made a set once
-    (financial reports carry dozens of figures; the rule-out and the measurement each made
-    one per pair before)."""
-    if not a.numbers:
-        return [0] * len(others)
-    figures = set(a.numbers)
-    return [len(figures.intersection(b.numbers)) if b.numbers else 0 for b in others]
+    """How many figures ``a`` has in common with each of ``others``
+    (:func:`grouped_shared_number_counts` with one first text)."""
+    return grouped_shared_number_counts([a], [0] * len(others), others)
+
+
+def grouped_shared_number_counts(firsts: Sequence[Features], group: Sequence[int], others: Sequence[Features]) -> list[int]:
+    """How many figures ``firsts[group[k]]`` has in common with ``others[k]``, for each ``k``,
+    each first text's figures made a set once (financial reports carry dozens of figures;
+    the rule-out and the measurement each made one per pair before)."""
+    figures = [set(f.numbers) if f.numbers else None for f in firsts]
+    counts = []
+    for g, b in zip(group, others):
+        mine = figures[g]
+        counts.append(len(mine.intersection(b.numbers)) if mine is not None and b.numbers else 0)
+    return counts
 
 
 def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float | np.ndarray:

@@ -80,7 +80,7 @@ def test_ruling_pairs_out_before_measuring_never_changes_a_link(monkeypatch):
         return {doc.id: [(m.id, m.strength) for m in engine.links_for(doc)] for doc in docs}
 
     screened = links()
-    monkeypatch.setattr(Engine, "_ruled_out_many", lambda self, a, kept, *args: np.zeros(len(kept), dtype=bool))
+    monkeypatch.setattr(Engine, "_ruled_out_many", lambda self, firsts, group, kept, *args: np.zeros(len(kept), dtype=bool))
     assert links() == screened
     assert sum(len(found) for found in screened.values()) >= len(docs)  # the corpus does link
 
@@ -102,6 +102,10 @@ def test_measuring_candidates_in_rounds_gives_the_links_of_one_round(monkeypatch
     whole = links()
     monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 2)
     assert links() == whole and len(whole) >= len(seeds)
+    monkeypatch.setattr(dedup.engine, "PAIRS_PER_ROUND", 500_000)
+    for per_pass in (1, 3):  # passes that split one first document's pairs, and that hold several
+        monkeypatch.setattr(dedup.engine, "DECIDED_PER_PASS", per_pass)
+        assert links() == whole
 
 
 def test_pairs_read_off_the_buckets_are_screened_as_queried_pairs_are():

@@ -254,6 +254,34 @@ def test_order_evidence_of_many_pairs_is_each_pairs_own(a_words, others_words):
     assert [tuple(row) for row in many.tolist()] == [order_evidence(a, b) for b in others]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 30), unique=True, max_size=25), min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 30), unique=True, max_size=25)), max_size=8),
+    st.lists(st.lists(st.sampled_from(["12", "3000", "1.5", "42", "7"]), unique=True, max_size=4), min_size=12, max_size=12),
+)
+def test_grouped_order_evidence_and_figures_are_each_pairs_own(firsts_words, pairs, figures):
+    """The batch job measures the pairs of many first documents in one pass: each pair's
+    order evidence and shared figures are its own, whichever first document it has."""
+    from dedup.evidence import grouped_order_evidence, grouped_shared_number_counts, order_evidence
+
+    def features(words: list[int], numbers: list[str]) -> Features:
+        sequence = np.array(words, dtype=np.uint32)
+        empty = np.empty(0, dtype=np.uint32)
+        return Features(
+            text="", token_hashes=empty, shingles=empty, content_words=np.sort(sequence), numbers=tuple(sorted(numbers)), content_sequence=sequence
+        )
+
+    firsts = [features(w, figures[k]) for k, w in enumerate(firsts_words)]
+    group = [g % len(firsts) for g, _ in pairs]
+    others = [features(w, figures[4 + k]) for k, (_, w) in enumerate(pairs)]
+    found = grouped_order_evidence(firsts, np.array(group, dtype=np.int64), others)
+    assert found.shape == (len(others), 2)
+    assert [tuple(row) for row in found.tolist()] == [order_evidence(firsts[g], b) for g, b in zip(group, others)]
+    shared = grouped_shared_number_counts(firsts, group, others)
+    assert shared == [len(set(firsts[g].numbers) & set(b.numbers)) for g, b in zip(group, others)]
+
+
 def test_figures_names_and_title_words_are_sorted_tuples_and_sets_measure_the_same():
     """Features keep figures, names and title words as sorted tuples of distinct strings (a
     fraction of a frozenset's memory); features holding sets instead (an index snapshot

@@ -162,3 +162,40 @@ def test_unique_counts_and_first_are_np_uniques():
         expected_values, expected_first = np.unique(values, return_index=True)  # the first occurrence
         got_values, got_first = unique_first(values)
         assert got_values.tolist() == expected_values.tolist() and got_first.tolist() == expected_first.tolist()
+
+
+def test_grouped_intersection_sizes_are_each_pairs_own():
+    """The batch job counts the shared hashes of thousands of pairs with different first
+    documents in one pass: each count is the pair's own, empty sets and full 32-bit hashes
+    included, with one first document (the score path's query) or many."""
+    import numpy as np
+
+    from dedup.shingle import grouped_intersection_sizes, intersection_size
+
+    rng = np.random.default_rng(11)
+
+    def hashes(n: int) -> np.ndarray:  # small values collide across sets; large ones fill 32 bits
+        values = np.concatenate([rng.integers(0, 300, size=n), rng.integers(2**32 - 300, 2**32, size=n)])
+        return np.unique(values).astype(np.uint32)
+
+    queries = [hashes(n) for n in (40, 0, 5, 90)]
+    others = [hashes(n) for n in (0, 1, 30, 120, 60, 7)] + [queries[0].copy(), queries[3].copy()]
+    group = np.array([0, 1, 2, 3, 3, 0, 0, 3])
+    assert grouped_intersection_sizes(queries, group, others).tolist() == [
+        intersection_size(queries[g], o) for g, o in zip(group.tolist(), others)
+    ]
+    one = np.zeros(len(others), dtype=np.int64)
+    assert grouped_intersection_sizes(queries[:1], one, others).tolist() == [intersection_size(queries[0], o) for o in others]
+    assert grouped_intersection_sizes(queries, np.empty(0, dtype=np.int64), []).size == 0
+    assert grouped_intersection_sizes([queries[1]], one, others).tolist() == [0] * len(others)
+
+
+def test_grouped_intersection_sizes_refuse_hashes_wider_than_32_bits():
+    """Tags take the upper 32 bits: 64-bit hashes would mix with them, so they are refused."""
+    import numpy as np
+
+    from dedup.shingle import grouped_intersection_sizes
+
+    wide = np.array([1, 2**40], dtype=np.uint64)
+    with pytest.raises(TypeError, match="uint32"):
+        grouped_intersection_sizes([wide, wide], np.array([0, 1]), [wide, wide])
