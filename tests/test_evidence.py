@@ -211,7 +211,8 @@ def test_a_text_repeating_itself_falls_back_to_difflib(monkeypatch):
 
 
 def test_longest_increasing_run_matches_patience_sorting_in_and_out_of_order():
-    """The in-order shortcut (a copy's shared words) gives what the full search gives."""
+    """The shortcuts (a copy's shared words all in order, the run before the first fall, values
+    above every tail) give what the full search gives."""
     import bisect
     import random
 
@@ -228,7 +229,10 @@ def test_longest_increasing_run_matches_patience_sorting_in_and_out_of_order():
     for size in range(12):
         for _ in range(50):
             values = rng.sample(range(40), size)
-            for sequence in (values, sorted(values), sorted(values, reverse=True)):
+            cut = rng.randrange(size + 1)
+            moved = sorted(values)[cut:] + sorted(values)[:cut]  # a paragraph moved up
+            repeated = [rng.randrange(6) for _ in range(size)]
+            for sequence in (values, sorted(values), sorted(values, reverse=True), moved, repeated):
                 assert _longest_increasing_run(np.array(sequence, dtype=np.int64)) == patience(sequence)
     assert _longest_increasing_run(np.array([1, 2, 2, 3])) == 3  # strictly increasing
 
