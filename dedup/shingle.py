@@ -107,7 +107,7 @@ def tagged(arrays: Sequence[np.ndarray], tags: np.ndarray) -> np.ndarray:
     its array's tag (``tags[k]`` for ``arrays[k]``) in its upper 32 bits: sorted arrays with
     increasing tags make one sorted array, which one ``np.searchsorted`` looks many arrays up
     in at once."""
-    values = np.concatenate([np.empty(0, dtype=np.uint32), *arrays])
+    values = np.concatenate(arrays) if len(arrays) else np.empty(0, dtype=np.uint32)
     if values.dtype != np.uint32:
         raise TypeError(f"expected uint32 hash arrays, got {values.dtype}")
     lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
@@ -119,7 +119,7 @@ def tagged_pair(firsts: Sequence[np.ndarray], group: np.ndarray, others: Sequenc
     to look one up in the other: :func:`tagged` with their first's number; a single first
     (the score path's query) needs no tags."""
     if len(firsts) == 1:
-        return firsts[0], np.concatenate([np.empty(0, dtype=firsts[0].dtype), *others])
+        return firsts[0], np.concatenate(others) if len(others) else np.empty(0, dtype=firsts[0].dtype)
     return tagged(firsts, np.arange(len(firsts))), tagged(others, group)
 
 
@@ -135,7 +135,7 @@ def grouped_intersection_sizes(queries: Sequence[np.ndarray], group: np.ndarray,
     if not len(keys) or not len(values):
         return np.zeros(len(others), dtype=np.int64)
     at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
-    rows = np.repeat(np.arange(len(others)), [len(o) for o in others])
+    rows = np.repeat(np.arange(len(others)), np.fromiter(map(len, others), dtype=np.int64, count=len(others)))
     return np.bincount(rows, weights=keys[at] == values, minlength=len(others)).astype(np.int64)
 
 
