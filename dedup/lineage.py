@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Optional
 
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
 from .evidence import PairEvidence
 from .relate import Relation
 
@@ -67,6 +71,15 @@ class UnionFind:
         self._parent: dict[str, str] = {}
         self._size: dict[str, int] = {}
 
+    @classmethod
+    def of_groups(cls, representative: dict[str, str]) -> UnionFind:
+        """Sets already formed: each key of ``representative`` in the set of the key it maps
+        to (which maps to itself)."""
+        sets = cls()
+        sets._parent = dict(representative)
+        sets._size = dict(Counter(representative.values()))
+        return sets
+
     def find(self, key: str) -> str:
         self._parent.setdefault(key, key)
         self._size.setdefault(key, 1)
@@ -97,20 +110,42 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
     groups; a weaker one only brings a lone document into a group (or pairs two lone ones), so
     a chain of weak links cannot weld two established lineages together: that single-link
     chaining is where the anchor baselines lose their precision.
+
+    The strong links all come before the weak ones and join whatever they touch, so the
+    groups they make are the connected components of their graph, in whatever order they
+    are taken: SciPy finds those (the batch job's millions of links cost seconds in a Python
+    union-find), and only the weak links are then taken one by one, strongest first.
     """
     ids = list(ids)
-    sets = UnionFind()
-    for doc_id in ids:
-        sets.find(doc_id)
-    for link in sorted(links, key=lambda l: (-l.strength, l.a, l.b)):
+    links = list(links)
+    # A link may name a document outside ``ids``: it still joins groups through it.
+    names = list(dict.fromkeys([*ids, *(end for link in links for end in (link.a, link.b))]))
+    position = {name: k for k, name in enumerate(names)}
+    strong = [link for link in links if link.strength >= merge_min_strength]
+    first = _components(len(names), [position[l.a] for l in strong], [position[l.b] for l in strong])
+    sets = UnionFind.of_groups({name: names[k] for name, k in zip(names, first.tolist())})
+    weak = [link for link in links if not link.strength >= merge_min_strength]
+    for link in sorted(weak, key=lambda l: (-l.strength, l.a, l.b)):
         ra, rb = sets.find(link.a), sets.find(link.b)
         # Links within one group (most of a large lineage's) need nothing more.
-        if ra != rb and (link.strength >= merge_min_strength or min(sets.size(ra), sets.size(rb)) == 1):
+        if ra != rb and min(sets.size(ra), sets.size(rb)) == 1:
             sets.union(ra, rb)
     components: dict[str, list[str]] = {}
     for doc_id in ids:
         components.setdefault(sets.find(doc_id), []).append(doc_id)
     return list(components.values())
+
+
+def _components(count: int, a: list[int], b: list[int]) -> np.ndarray:
+    """For each of ``count`` nodes, a node of its connected component under the edges
+    ``(a[k], b[k])`` (the component's first node: a stable representative)."""
+    if not a:
+        return np.arange(count)
+    graph = sp.coo_matrix((np.ones(len(a), dtype=np.int32), (a, b)), shape=(count, count))
+    _, labels = connected_components(graph, directed=False)
+    first = np.full(labels.max() + 1, count, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(count))
+    return first[labels]
 
 
 def _root_key(node: Node, containment_balance: float, language_count: int) -> tuple:

@@ -4,6 +4,8 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.evidence import PairEvidence
 from dedup.lineage import Link, Node, Placement, UnionFind, group, orient
@@ -103,6 +105,44 @@ def test_group_components_in_input_order_with_singletons():
 def test_group_without_links():
     assert group(["x", "y"], []) == [["x"], ["y"]]
     assert group([], []) == []
+
+
+def _group_one_link_at_a_time(ids: list[str], links: list[Link], merge_min_strength: float) -> list[list[str]]:
+    """The grouping rule as first written: every link in turn, strongest first, in a union-find."""
+    sets = UnionFind()
+    for doc_id in ids:
+        sets.find(doc_id)
+    for link in sorted(links, key=lambda l: (-l.strength, l.a, l.b)):
+        ra, rb = sets.find(link.a), sets.find(link.b)
+        if ra != rb and (link.strength >= merge_min_strength or min(sets.size(ra), sets.size(rb)) == 1):
+            sets.union(ra, rb)
+    components: dict[str, list[str]] = {}
+    for doc_id in ids:
+        components.setdefault(sets.find(doc_id), []).append(doc_id)
+    return list(components.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 12),
+    st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13), st.sampled_from([0.3, 0.5, 0.7, 0.99, 1.0])), max_size=30),
+    st.sampled_from([0.0, 0.6, 0.99]),
+)
+def test_group_finds_the_strong_components_at_once_with_the_groups_of_one_link_at_a_time(count, edges, merge_min_strength):
+    """Strong links are grouped as connected components at once, weak ones one by one: the
+    groups are those of taking every link in turn, with weak links between established
+    groups left out, links that name documents outside the list, and links to oneself."""
+    ids = [f"d{k}" for k in range(count)]
+    links = [_link(f"d{a}", f"d{b}", 0.5, 0.5, strength) for a, b, strength in edges]
+    assert group(ids, links, merge_min_strength=merge_min_strength) == _group_one_link_at_a_time(ids, links, merge_min_strength)
+
+
+def test_weak_links_do_not_weld_two_groups():
+    ids = ["a", "b", "c", "d"]
+    links = [_link("a", "b", 1, 1, 1.0), _link("c", "d", 1, 1, 1.0), _link("b", "c", 0.5, 0.5, 0.5)]
+    assert group(ids, links, merge_min_strength=0.99) == [["a", "b"], ["c", "d"]]
+    assert group(ids, links + [_link("d", "e", 0.5, 0.5, 0.4)], merge_min_strength=0.99) == [["a", "b"], ["c", "d"]]
+    assert group(ids, links, merge_min_strength=0.5) == [["a", "b", "c", "d"]]
 
 
 # -- orient -------------------------------------------------------------------------------
