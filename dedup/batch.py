@@ -21,7 +21,7 @@ from .document import Document
 from .embedding import lead
 from .engine import Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
-from .features import Features
+from .features import pack_features, unpack_features
 from .heap import collector_paused
 from .lineage import Link, Placement
 
@@ -50,10 +50,10 @@ def _chunks(total: int, workers: int, per_worker: int = 4) -> list[tuple[int, in
     return [(start, min(total, start + size)) for start in range(0, total, size)]
 
 
-def _features_chunk(bounds: tuple[int, int]) -> list[Features]:
+def _features_chunk(bounds: tuple[int, int]) -> list[dict[str, object]]:
     engine: Engine = _shared["engine"]  # type: ignore[assignment]
     documents: Sequence[Document] = _shared["documents"]  # type: ignore[assignment]
-    return [engine.features_of(doc) for doc in documents[bounds[0] : bounds[1]]]
+    return [pack_features([engine.features_of(doc) for doc in documents[bounds[0] : bounds[1]]])]
 
 
 def _evidence_chunk(bounds: tuple[int, int]) -> list[PairEvidence]:
@@ -199,6 +199,7 @@ def run_batch(
         features = None
         if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS:
             shared = {"engine": engine, "documents": documents}
-            features = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
+            packed = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
+            features = [f for chunk in packed for f in unpack_features(chunk)]
         engine.add_many(documents, progress, features=features)
         return engine.resolve(progress)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,7 @@ from .names import extract_names
 from .normalize import NO_SPACE_SCRIPT, count_sentences, normalize_text, tokenize
 from .shingle import hash_tokens, shingle_runs, sorted_unique, unique_first
 
-__all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "story_lines"]
+__all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "pack_features", "story_lines", "unpack_features"]
 
 # A number as written: digits with decimal or thousands separators ("19,267,000", "1.2").
 # (The look-behind comes after the first digit, so the regex engine can skip to the next digit.)
@@ -197,3 +197,61 @@ def extract_features(
         sentences=_sentence_count(lines, clean),
         title_words=_interned(t for t in tokenize(normalize_text(title)) if _is_content(t, config.min_content_chars)),
     )
+
+
+_ARRAY_FIELDS = ("token_hashes", "shingles", "content_words", "content_sequence")
+
+
+def pack_features(features: Sequence[Features]) -> dict[str, object]:
+    """The features of many documents as a few arrays and lists, to send from one process to
+    another (:func:`unpack_features` takes them back): pickled one by one, each document's
+    half-dozen small arrays cost half as much again as computing them (41 us to pickle and
+    36 us to unpickle a generated Reuters document's features, against 156 us to compute
+    them)."""
+    packed: dict[str, object] = {}
+    for name in _ARRAY_FIELDS:
+        packed[name] = _concatenated([getattr(f, name) for f in features])
+    quotations = [q for f in features for q in f.quotations]
+    packed["quotations"] = (*_concatenated(quotations), [len(f.quotations) for f in features])
+    for name in ("text", "numbers", "names", "sentences", "title_words"):
+        packed[name] = [getattr(f, name) for f in features]
+    return packed
+
+
+def unpack_features(packed: dict[str, object]) -> list[Features]:
+    """The features :func:`pack_features` packed, in order, equal to them; their arrays are
+    views of the packed ones."""
+    columns = {name: _split(*packed[name]) for name in _ARRAY_FIELDS}  # type: ignore[misc]
+    values, lengths, counts = packed["quotations"]  # type: ignore[misc]
+    quotations, at = _split(values, lengths), 0
+    grouped = []
+    for count in counts:
+        grouped.append(tuple(quotations[at : at + count]))
+        at += count
+    return [
+        Features(text, hashes, shingles, words, numbers, sequence, quotes, names, sentences, title_words)
+        for text, hashes, shingles, words, numbers, sequence, quotes, names, sentences, title_words in zip(
+            packed["text"],  # type: ignore[call-overload]
+            columns["token_hashes"],
+            columns["shingles"],
+            columns["content_words"],
+            packed["numbers"],  # type: ignore[call-overload]
+            columns["content_sequence"],
+            grouped,
+            packed["names"],  # type: ignore[call-overload]
+            packed["sentences"],  # type: ignore[call-overload]
+            packed["title_words"],  # type: ignore[call-overload]
+        )
+    ]
+
+
+def _concatenated(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``arrays`` (of one dtype) end to end, and their lengths."""
+    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    return (np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint32)), lengths
+
+
+def _split(values: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """``values`` cut back into pieces of ``lengths`` (views)."""
+    ends = np.cumsum(lengths).tolist()
+    return [values[start:end] for start, end in zip([0, *ends[:-1]], ends)]
