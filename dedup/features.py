@@ -219,8 +219,7 @@ def pack_features(features: Sequence[Features]) -> dict[str, object]:
 
 
 def unpack_features(packed: dict[str, object]) -> list[Features]:
-    """The features :func:`pack_features` packed, in order, equal to them; their arrays are
-    views of the packed ones."""
+    """The features :func:`pack_features` packed, in order, equal to them."""
     columns = {name: _split(*packed[name]) for name in _ARRAY_FIELDS}  # type: ignore[misc]
     values, lengths, counts = packed["quotations"]  # type: ignore[misc]
     quotations, at = _split(values, lengths), 0
@@ -252,6 +251,7 @@ def _concatenated(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _split(values: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
-    """``values`` cut back into pieces of ``lengths`` (views)."""
+    """``values`` cut back into pieces of ``lengths``, each an array of its own (not a view,
+    which would keep the whole packed array alive while any piece is)."""
     ends = np.cumsum(lengths).tolist()
-    return [values[start:end] for start, end in zip([0, *ends[:-1]], ends)]
+    return [values[start:end].copy() for start, end in zip([0, *ends[:-1]], ends)]

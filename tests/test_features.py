@@ -37,4 +37,5 @@ def test_packed_features_come_back_equal_through_pickle():
     back = unpack_features(pickle.loads(pickle.dumps(pack_features(features))))
     assert len(back) == len(features)
     assert all(_equal(a, b) for a, b in zip(features, back))
+    assert all(b.shingles.base is None and b.token_hashes.base is None for b in back)  # arrays of their own
     assert unpack_features(pickle.loads(pickle.dumps(pack_features([])))) == []
