@@ -31,7 +31,6 @@ from .evidence import (
     grouped_shared_number_counts,
     measure_pair,
     number_overlap,
-    order_evidence_many,
 )
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
@@ -52,7 +51,7 @@ from .relate import (
     worth_measuring_many,
     closest_per_document,
 )
-from .shingle import grouped_intersection_sizes, intersection_sizes, run_starts
+from .shingle import grouped_intersection_sizes, run_starts
 from .tfidf import IncrementalTfidf, TermCounts, pair_cosines, stack
 from .vectors import EXACT_UP_TO, VectorIndex
 
@@ -812,17 +811,22 @@ class Engine:
 
     def _shared_counts(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[int, int, tuple[float, float]]]:
         """The shared shingles and content words of each pair, and how well the shared words
-        keep their order (:func:`dedup.evidence.order_evidence_many`), counted one document
-        against many for each run of pairs with the same first document (the batch job
-        proposes a document's pairs together): one vectorised pass per run instead of three
-        intersections per pair."""
+        keep their order, counted as :meth:`_decided_many` counts them:
+        :data:`DECIDED_PER_PASS` pairs at a time in one vectorised pass, each run of pairs
+        with one first document sharing that document's arrays."""
         counts: list[tuple[int, int, tuple[float, float]]] = []
-        for a_id, run in itertools.groupby(pairs, key=lambda pair: pair[0]):
-            a = self.documents[a_id].features
-            others = [self.documents[b_id].features for _, b_id in run]
-            shingles = intersection_sizes(a.shingles, [o.shingles for o in others]).tolist()
-            words = intersection_sizes(a.content_words, [o.content_words for o in others]).tolist()
-            order = map(tuple, order_evidence_many(a, others).tolist())
+        for start in range(0, len(pairs), DECIDED_PER_PASS):
+            part = pairs[start : start + DECIDED_PER_PASS]
+            firsts: list[Features] = []
+            group: list[int] = []
+            for a_id, run in itertools.groupby(part, key=lambda pair: pair[0]):
+                firsts.append(self.documents[a_id].features)
+                group.extend(len(firsts) - 1 for _ in run)
+            groups = np.array(group, dtype=np.int64)
+            others = [self.documents[b_id].features for _, b_id in part]
+            shingles = grouped_intersection_sizes([f.shingles for f in firsts], groups, [o.shingles for o in others]).tolist()
+            words = grouped_intersection_sizes([f.content_words for f in firsts], groups, [o.content_words for o in others]).tolist()
+            order = map(tuple, grouped_order_evidence(firsts, groups, others).tolist())
             counts.extend(zip(shingles, words, order))
         return counts
 

@@ -312,9 +312,9 @@ def measure_pair(
 ) -> PairEvidence:
     """Exact containment both ways (shingles and content words) and number overlap.
     ``shared_shingles`` and ``shared_words``, when given, are the intersection sizes already
-    counted for many pairs at once (:func:`dedup.shingle.intersection_sizes`), and ``order``
-    is :func:`order_evidence` computed so (:func:`order_evidence_many`), as ``shared_numbers``
-    is (:func:`shared_number_counts`)."""
+    counted for many pairs at once (:func:`dedup.shingle.grouped_intersection_sizes`), and
+    ``order`` is :func:`order_evidence` computed so (:func:`grouped_order_evidence`), as
+    ``shared_numbers`` is (:func:`grouped_shared_number_counts`)."""
     shared = intersection_size(a.shingles, b.shingles) if shared_shingles is None else shared_shingles
     if shared_words is None:
         shared_words = intersection_size(a.content_words, b.content_words)

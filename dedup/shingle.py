@@ -90,16 +90,8 @@ def intersection_size(a: np.ndarray, b: np.ndarray) -> int:
 
 def intersection_sizes(query: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
     """:func:`intersection_size` of ``query`` with each of ``others`` (all sorted unique hash
-    arrays), in one vectorised pass: the score path compares one text with dozens."""
-    if not others:
-        return np.empty(0, dtype=np.int64)
-    lengths = np.fromiter((len(o) for o in others), dtype=np.int64, count=len(others))
-    if len(query) == 0 or lengths.sum() == 0:
-        return np.zeros(len(others), dtype=np.int64)
-    values = np.concatenate(others)
-    at = np.minimum(np.searchsorted(query, values), len(query) - 1)
-    rows = np.repeat(np.arange(len(others)), lengths)
-    return np.bincount(rows, weights=query[at] == values, minlength=len(others)).astype(np.int64)
+    arrays, of any width): :func:`grouped_intersection_sizes` with one query."""
+    return grouped_intersection_sizes([query], np.zeros(len(others), dtype=np.int64), others)
 
 
 def tagged(arrays: Sequence[np.ndarray], tags: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The engine's own entry points (dedup/engine.py), beyond what the batch and service tests cover."""
 
 import numpy as np
+import pytest
 
 from dedup import Document, Engine
 from dedup.engine import EngineConfig
@@ -248,3 +249,26 @@ def test_a_new_document_meets_the_latest_versions_before_it_in_each_bucket():
     batch = Engine(EngineConfig(embedder=None, detect_languages=False, bucket_cap=2, candidates_per_document=None))
     batch.add_many(copies)
     assert sorted((l.a, l.b) for l in batch.all_links() if l.b == "copy-5") == [("copy-3", "copy-5"), ("copy-4", "copy-5")]
+
+
+def test_pair_evidence_of_many_pairs_is_each_pairs_own(monkeypatch):
+    """pair_evidence counts the shared shingles, words and order of many pairs at once, in
+    passes that may split a first document's pairs: each pair's evidence is the one measured
+    on its own (the cosine up to rounding: one sparse pass against one product)."""
+    import dataclasses
+    from pathlib import Path
+
+    import dedup.engine
+    from dedup import read_corpus
+
+    seeds = read_corpus(str(Path(__file__).resolve().parents[1] / "seeds"))
+    docs = list(seeds) + [Document(id=s.id + "-copy", text=s.text + "\\nMore follows.") for s in seeds]
+    engine = Engine(EngineConfig(embedder=None, detect_languages=False))
+    engine.add_many(docs)
+    pairs = [(a.id, b.id) for a in docs for b in docs if a.id != b.id]
+    for per_pass in (dedup.engine.DECIDED_PER_PASS, 3):
+        monkeypatch.setattr(dedup.engine, "DECIDED_PER_PASS", per_pass)
+        for (a, b), evidence in zip(pairs, engine.pair_evidence(pairs), strict=True):
+            alone = engine.evidence_between(a, b)
+            assert evidence.cosine == pytest.approx(alone.cosine, abs=1e-12)
+            assert dataclasses.replace(evidence, cosine=alone.cosine) == alone
