@@ -2,8 +2,10 @@
 
 Tokens are hashed once with 64-bit xxHash; shingles are combined from the token hashes with
 vectorised arithmetic, so one tokenisation feeds every channel (shingle sets, content words,
-TF-IDF). Sets are sorted unique ``uint64`` arrays: exact intersections of two documents cost one
-``np.intersect1d``, cheaper than Python sets and a fifth of their memory.
+TF-IDF). Sets are sorted unique arrays (:class:`dedup.features.Features` keeps the low 32 bits
+of each hash): exact intersections cost a search of one sorted array in another, cheaper than
+Python sets and a fraction of their memory, and many pairs are counted in one pass
+(:func:`grouped_intersection_sizes`).
 """
 
 from __future__ import annotations
