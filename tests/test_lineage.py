@@ -137,6 +137,23 @@ def test_group_finds_the_strong_components_at_once_with_the_groups_of_one_link_a
     assert group(ids, links, merge_min_strength=merge_min_strength) == _group_one_link_at_a_time(ids, links, merge_min_strength)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=60))))
+def test_components_by_hand_are_scipys(graph):
+    """A few edges go through a plain union-find instead of SciPy: the same representative
+    (the first node of each component) for every node."""
+    from unittest import mock
+
+    from dedup import lineage
+
+    count, edges = graph
+    a, b = [x for x, _ in edges], [y for _, y in edges]
+    by_hand = lineage._components(count, a, b).tolist()
+    with mock.patch.object(lineage, "_FEW_EDGES", -1):
+        by_scipy = lineage._components(count, a, b).tolist()
+    assert by_hand == by_scipy == lineage._components_by_hand(count, a, b)
+
+
 def test_weak_links_do_not_weld_two_groups():
     ids = ["a", "b", "c", "d"]
     links = [_link("a", "b", 1, 1, 1.0), _link("c", "d", 1, 1, 1.0), _link("b", "c", 0.5, 0.5, 0.5)]
