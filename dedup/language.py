@@ -77,7 +77,7 @@ def _detector():  # type: ignore[no-untyped-def]
 
 
 def _detected(sample: str) -> Optional[str]:
-    if not sample.strip():
+    if script_of(sample) is None:  # no letters (blank, or figures alone): no language to tell
         return None
     with _lock:
         found = _detector().detect(sample, model="lite", k=1)
