@@ -104,3 +104,18 @@ def test_throughput_restart_part_reopens_a_persisted_index_both_ways():
     section = throughput.report({"machine": throughput.machine(), "when": "now", "engine": "test", "restart": rows}, "cmd")
     assert "| 200 |" in section and "restart from the engine snapshot" in section
     assert "| 200 | 600 |" in section
+
+
+def test_link_model_comparison_counts_kept_pairs_by_dataset():
+    kept = _script("link_model_comparison").kept
+    selected = np.array([True, True, False, True])
+    labels = np.array([1, 0, 1, 0])
+    datasets = np.array(["counter", "reuters", "wmt21", "reuters"])
+    assert kept(selected, labels, datasets) == "2 false {'reuters': 2}; true {'counter': 1}"
+
+
+def test_combined_signals_number_reads_tuples_by_length_and_unknowns_as_minus_one():
+    number = _script("counter_separation")._number
+    assert number(None) == -1.0
+    assert number(("a", "b")) == 2.0
+    assert number(0.25) == 0.25
