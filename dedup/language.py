@@ -6,7 +6,8 @@ first few hundred characters. It replaced ``lingua`` (low-accuracy mode, all lan
 the dev split's 5,518 documents, 400 characters each, fastText took 112 us a document against
 lingua's 2,414 us, and disagreed with the declared language once (an Urdu text read as
 Western Punjabi, which shares its script) against lingua's ten times. The service detects the
-language of every undeclared document it scores, so this was most of a Score call's time.
+language of every undeclared document it scores: with lingua that was about two thirds of
+such a Score's CPU (20k Reuters documents indexed: 5.37 ms a call, 1.91 ms with fastText).
 
 A declared language is checked against the script of the text, which costs a character scan:
 ``ru`` on a Latin text or ``en`` on Arabic script is contradicted, and only then is the text
@@ -61,7 +62,7 @@ _lock = threading.Lock()
 
 
 # A top label below this probability is no answer: fastText always names some language, even
-# for a list of figures or a line of names.
+# for a line of names ("Obama Biden Merkel": German at 0.24).
 _MIN_PROBABILITY = 0.25
 
 

@@ -114,7 +114,8 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
     The strong links all come before the weak ones and join whatever they touch, so the
     groups they make are the connected components of their graph, in whatever order they
     are taken: SciPy finds those (the batch job's millions of links cost seconds in a Python
-    union-find), and only the weak links are then taken one by one, strongest first.
+    union-find; a Score's handful goes through a plain one, cheaper than building a SciPy
+    graph), and only the weak links are then taken one by one, strongest first.
     """
     ids = list(ids)
     links = list(links)
