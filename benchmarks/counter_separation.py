@@ -78,6 +78,16 @@ def recall_within_budget(positives: np.ndarray, negatives: np.ndarray, budget: f
     return round(float((positives > threshold).mean()), 4)
 
 
+def read_split(split: Path) -> tuple[dict[str, dict], list] | None:
+    """(gold by id, documents) of a benchmark split, or ``None`` (having said so) when the
+    split is not there: it is never part of the repository."""
+    if not (split / "corpus.jsonl").exists():
+        print(f"benchmark split not found at {split}: nothing to measure (it is not part of the repository)")
+        return None
+    gold = {g["id"]: g for g in map(json.loads, (split / "gold.jsonl").read_text(encoding="utf-8").splitlines())}
+    return gold, list(read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None))
+
+
 def counter_pairs(gold: dict[str, dict]) -> list[tuple[str, str, str]]:
     """(document, its story's original, gold relation) for every COUNTER document derived
     from a source in the split or written independently of it."""
@@ -185,14 +195,13 @@ def main() -> int:
     parser.add_argument("--lead-words", default="24,64,160", help="comma-separated lead lengths to embed ('' for none)")
     parser.add_argument("--results", help="append the table as a dated section to this Markdown file")
     args = parser.parse_args()
-    split = Path(args.bench) / args.split
-    if not (split / "corpus.jsonl").exists():
-        print(f"benchmark split not found at {split}: nothing to measure (it is not part of the repository)")
+    found = read_split(Path(args.bench) / args.split)
+    if found is None:
         return 0
-    gold = {g["id"]: g for g in map(json.loads, (split / "gold.jsonl").read_text(encoding="utf-8").splitlines())}
+    gold, documents = found
     pairs = counter_pairs(gold)
     wanted = {i for a, b, _ in pairs for i in (a, b)}
-    documents = [d for d in read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None) if d.id in wanted]
+    documents = [d for d in documents if d.id in wanted]
     # The COUNTER documents alone: term statistics and boilerplate learnt from them only.
     engine = Engine(EngineConfig(embedder=None))
     engine.learn_boilerplate(documents)

@@ -25,7 +25,6 @@ model that wins here still has to be deployed (its inputs, its screen's upper bo
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import zlib
 from collections import Counter
@@ -37,9 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from counter_separation import COMBINED_FIELDS, _number  # noqa: E402
+from counter_separation import COMBINED_FIELDS, _number, read_split  # noqa: E402
 
-from dedup.corpus import read_corpus  # noqa: E402
 from dedup.engine import Engine, EngineConfig  # noqa: E402
 from dedup.relate import DEFAULT_POLICY, link_probability  # noqa: E402
 
@@ -77,18 +75,16 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
-    split = Path(args.bench) / args.split
-    if not (split / "corpus.jsonl").exists():
-        print(f"benchmark split not found at {split}: nothing to measure (it is not part of the repository)")
+    found = read_split(Path(args.bench) / args.split)
+    if found is None:
         return 0
+    gold, documents = found
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    gold = {g["id"]: g for g in map(json.loads, (split / "gold.jsonl").read_text(encoding="utf-8").splitlines())}
-    documents = list(read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None))
     engine = Engine(EngineConfig(embedder=None))
     engine.learn_boilerplate(documents)
     engine.add_many(documents)
