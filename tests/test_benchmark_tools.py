@@ -61,6 +61,17 @@ def test_translation_weights_are_replaced_for_the_block_only():
     assert (relate.TRANSLATION_WEIGHTS, relate.TRANSLATION_INTERCEPT) == deployed
 
 
+def test_link_weights_are_replaced_for_the_block_only():
+    fit = _script("fit_link_model")
+    deployed = dict(relate.LINK_WEIGHTS), relate.LINK_INTERCEPT
+    zero = dict.fromkeys(deployed[0], 0.0)
+    with pytest.raises(RuntimeError), fit.model_weights("LINK", zero, -9.0):
+        assert relate.LINK_WEIGHTS == zero and relate.LINK_INTERCEPT == -9.0
+        assert relate.link_probability(relate.PairEvidence(1.0, 1.0, 1.0, 1.0, 1.0, None), 300, 300) < 0.001
+        raise RuntimeError("a failed run must not leave its weights behind")
+    assert (relate.LINK_WEIGHTS, relate.LINK_INTERCEPT) == deployed
+
+
 def test_counter_separation_measures_a_signal_against_the_independent_budget():
     separation = _script("counter_separation")
     positives, negatives = np.array([0.2, 0.52, 0.8, 0.9]), np.linspace(0.0, 0.6, 20)
@@ -119,3 +130,13 @@ def test_combined_signals_number_reads_tuples_by_length_and_unknowns_as_minus_on
     assert number(None) == -1.0
     assert number(("a", "b")) == 2.0
     assert number(0.25) == 0.25
+
+
+def test_the_halves_table_shows_counter_recall_and_independents_joined():
+    quality = _script("quality")
+    figures = dict.fromkeys(quality._HALF_FIGURES, 0.5)
+    row = {**figures, "docs": 10, "recall_by": {"counter": 0.61, "wmt21/cross-lang": 0.95}, "independent_joined": "5/86",
+           "false_links_by": {}, "seconds": 1.0}
+    header, rule, line = quality.halves_table([row])
+    assert header.count("|") == rule.count("|") == line.count("|")
+    assert "| 0.95 | 0.61 | 5/86 |" in line
