@@ -607,8 +607,8 @@ class Engine:
         figures: Sequence[int],
     ) -> np.ndarray:
         """For ``firsts[group[k]]`` against ``kept[k]`` (other, cosine, same language), for
-        each ``k``, whether the pair is sure not to link from its cosine, lengths and shared
-        counts (shingles, content words, figures) alone
+        each ``k``, whether the pair is sure not to link from its cosine, lengths, shared
+        counts (shingles, content words, figures), sentence counts and title words alone
         (:func:`dedup.relate.short_of_a_near_copy_many`, :func:`dedup.relate.cannot_link_many`):
         the score path decides most of its candidates this way, together, without measuring
         the rest."""

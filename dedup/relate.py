@@ -46,6 +46,9 @@ class Relation(str, Enum):
 # 0.85 the dev split's COUNTER recall rose from 0.40 to 0.61, with 5 of its 86 independent
 # rewrites joined against 1 and pair precision 0.991 against 0.997. Fitted on one half of
 # dev's stories, the weights gave the other half what the weights fitted on all of it give.
+# Not yet right: on the generated scale corpus they merge more of Reuters' template stories
+# (eurobond issues of different borrowers) than the weights before them did
+# (``benchmarks/RESULTS.md``, 2026-11-23 05:23).
 LINK_WEIGHTS: dict[str, float] = {
     "cosine": 8.46,
     "max_containment": -3.30,
@@ -195,10 +198,10 @@ _COUNT_CAP = 5
 
 
 def _further_inputs(evidence: PairEvidence) -> dict[str, float]:
-    """The link model's inputs from figures, sentences and titles, each in [0, 1]: none of
-    them is known when the screen (:func:`link_probability_ceiling`) rules a pair out. (Names
-    are left out: the engine extracts them only when it embeds, so they would make a pair's
-    decision depend on the configuration.)"""
+    """The link model's inputs from figures, sentences and titles, each in [0, 1]: the
+    screen computes them exactly (:func:`further_logit`), and bounds them where they are not
+    given (:func:`_unmeasured_ceiling`). (Names are left out: the engine extracts them only
+    when it embeds, so they would make a pair's decision depend on the configuration.)"""
     return {
         "number_dice": evidence.number_dice,
         "shared_numbers": min(evidence.shared_numbers, _COUNT_CAP) / _COUNT_CAP,
