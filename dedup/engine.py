@@ -628,7 +628,7 @@ class Engine:
             [number_overlap(firsts[g], b, shared) for g, b, shared in zip(groups, others, figures)], dtype=float
         )
         cosines = np.array([cosine for _, cosine, _ in kept], dtype=float)
-        further = further_logit(*further_evidence_many(firsts, groups, others, figures))
+        further = further_logit(*further_evidence_many(firsts, group, others, figures))
         return short_of_a_near_copy_many(first_lengths, lengths, shingle_share, policy) | cannot_link_many(
             cosines, shingle_share, word_share, first_lengths, lengths, quotations, numbers, policy, further
         )

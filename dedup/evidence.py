@@ -271,7 +271,7 @@ def unmatched_share(more: int | np.ndarray, shared: int | np.ndarray) -> float |
 
 
 def further_evidence_many(
-    firsts: Sequence[Features], group: Sequence[int], others: Sequence[Features], shared_numbers: Sequence[int]
+    firsts: Sequence[Features], group: np.ndarray, others: Sequence[Features], shared_numbers: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For ``firsts[group[k]]`` against ``others[k]``, for each ``k``, the fields of
     :class:`PairEvidence` that come from figures, sentence counts and titles, as
@@ -281,18 +281,18 @@ def further_evidence_many(
     (:func:`grouped_shared_number_counts`). What the link decision's screen needs to compute
     the link model's inputs from them exactly, without measuring the pair."""
     shared = np.asarray(shared_numbers, dtype=np.int64)
-    first_numbers = np.array([len(a.numbers) for a in firsts], dtype=np.int64)[list(group)] if len(group) else np.zeros(0, dtype=np.int64)
+    first_numbers = np.array([len(a.numbers) for a in firsts], dtype=np.int64)[group]
     numbers = np.array([len(b.numbers) for b in others], dtype=np.int64)
     total = first_numbers + numbers
     dice = np.divide(2 * shared, total, out=np.zeros(len(shared)), where=total > 0)
     more = np.maximum(first_numbers, numbers)
     unmatched = (more - shared) / (more + 1)
-    first_sentences = np.array([a.sentences for a in firsts], dtype=np.int64)[list(group)] if len(group) else np.zeros(0, dtype=np.int64)
+    first_sentences = np.array([a.sentences for a in firsts], dtype=np.int64)[group]
     sentences = np.array([b.sentences for b in others], dtype=np.int64)
     low, high = np.minimum(first_sentences, sentences), np.maximum(first_sentences, sentences)
     ratio = np.divide(low, high, out=np.zeros(len(low)), where=low >= MIN_SENTENCES_TO_COMPARE)
     titles = np.array(
-        [_overlap(firsts[g].title_words, b.title_words, minimum=1) for g, b in zip(group, others)], dtype=float
+        [_overlap(firsts[g].title_words, b.title_words, minimum=1) for g, b in zip(group.tolist(), others)], dtype=float
     )  # None -> NaN
     return dice, shared, unmatched, ratio, titles
 

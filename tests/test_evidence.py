@@ -368,11 +368,11 @@ def test_the_screens_figures_sentences_and_title_are_measure_pairs(wire_text):
     titles = ["Rebels enter Aleppo", "Aleppo: rebels enter the city", "", "Putin in Aleppo", ""]
     features = [extract_features(text, title=title) for text, title in zip(texts, titles)]
     firsts = features[:2]
-    group = [0, 0, 0, 1, 1, 1, 1]
+    group = np.array([0, 0, 0, 1, 1, 1, 1])
     others = [features[k] for k in (1, 2, 3, 0, 2, 3, 4)]
-    shared = grouped_shared_number_counts(firsts, group, others)
+    shared = grouped_shared_number_counts(firsts, group.tolist(), others)
     dice, counts, unmatched, ratio, title = further_evidence_many(firsts, group, others, shared)
-    for k, (g, other) in enumerate(zip(group, others)):
+    for k, (g, other) in enumerate(zip(group.tolist(), others)):
         evidence = measure_pair(firsts[g], other, cosine=0.5)
         assert dice[k] == evidence.number_dice
         assert counts[k] == evidence.shared_numbers
