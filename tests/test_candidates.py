@@ -120,6 +120,30 @@ def test_bare_signatures_load_like_sketches(wire_text: str) -> None:
         assert _answers(one_by_one, bare) == _answers(from_sketches, items)
 
 
+def test_a_channel_sketches_with_its_own_permutations(wire_text: str) -> None:
+    """The rare-word channel sketches with 256 permutations whatever the index's count, so its
+    LSH keeps 117 bands at threshold 0.1; a channel without a count of its own follows the
+    index's. Bulk and one-by-one signatures agree channel by channel."""
+    from dedup.candidates import Channel, default_channels
+    from dedup.sketch import Sketcher
+
+    rare = {c.name: c for c in default_channels()}["rare_words"]
+    assert (rare.num_perm, rare.threshold) == (256, 0.1)
+    statistics = IncrementalTfidf()
+    features = [extract_features(t) for t in _texts(wire_text)[:6]]
+    for num_perm in (64, 128):
+        index = CandidateIndex(num_perm=num_perm)
+        signatures = index.signatures(features[0], statistics)
+        assert (len(signatures["shingles"]), len(signatures["rare_words"])) == (num_perm, 256)
+        assert (index._lsh["rare_words"].b, index._lsh["rare_words"].r) == (117, 2)
+        expected = Sketcher(256).signature(rare.select(features[0], statistics))
+        assert np.array_equal(signatures["rare_words"], expected)
+        for one, many in zip((index.signatures(f, statistics) for f in features), index.signatures_many(features, statistics)):
+            assert all(np.array_equal(one[name], many[name]) for name in one)
+    own = CandidateIndex((Channel("words", lambda f, s: f.content_words, 0.2),), num_perm=64)
+    assert len(own.signatures(features[0], statistics)["words"]) == 64
+
+
 def test_rare_words_are_rare_by_share_and_by_count():
     """A content word is rare in at most 2 % of the index and in at most
     RARE_WORD_MAX_DOCUMENTS documents: in a large index, 2 % is a beat's vocabulary."""
