@@ -24,19 +24,47 @@ __all__ = ["Features", "FeatureConfig", "extract_features", "extract_numbers", "
 # A number as written: digits with decimal or thousands separators ("19,267,000", "1.2").
 # (The look-behind comes after the first digit, so the regex engine can skip to the next digit.)
 _NUMBER = re.compile(r"\d(?<![\d.,]\d)\d*(?:[.,]\d+)*")
+# Thousands grouped by spaces ("1 000 000", "270 000": French, Russian and many translations;
+# normalisation has already turned no-break and thin spaces into plain ones): one to three
+# digits, then groups of exactly three, not inside a longer run of digits.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d])")
+_THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
+
+
+def _canonical_number(value: str) -> str:
+    """One spelling of a number however its separators are written, so "1,000", "1.000" and
+    "1 000" (thousands in English, German and French) match: groups of three after one to
+    three digits are thousands, whichever mark separates them ("3.576 billion" becomes
+    "3576", alike in every text that writes it so); with both marks, the last is the decimal
+    one ("1.000,5" and "1,000.5" are "1000.5"); a lone comma before other than three digits
+    is a decimal comma ("1,5" is "1.5"). Anything else (a list such as "14,15,21") stays."""
+    marks = {mark for mark in value if mark in ".,"}
+    if not marks:
+        return value
+    if len(marks) == 2:
+        cut = max(value.rfind("."), value.rfind(","))
+        return value[:cut].replace(".", "").replace(",", "") + "." + value[cut + 1 :]
+    if _THOUSANDS.fullmatch(value):
+        return value.replace(".", "").replace(",", "")
+    if value.count(",") == 1:
+        return value.replace(",", ".")
+    return value
 
 
 def extract_numbers(text: str) -> frozenset[str]:
     """The numbers of a normalised text, separators removed, single digits left out (too
-    common to tell stories apart); "1.2" and "12" stay distinct.
+    common to tell stories apart); "1.2" and "12" stay distinct, and one number written
+    with other separators is the same number (:func:`_canonical_number`).
 
     >>> sorted(extract_numbers("19,267,000 cwts, 1.2 billion, 3 days, 242 dead"))
     ['1.2', '19267000', '242']
+    >>> sorted(extract_numbers("1.000.000 Euro, 270 000 habitants, 1,5 Prozent, 1,000,000 euros"))
+    ['1.5', '1000000', '270000']
     """
     found = set()
+    text = _SPACED_THOUSANDS.sub(lambda match: match.group().replace(" ", ""), text)
     for value in _NUMBER.findall(text):
-        if "," in value and "." not in value and all(len(g) == 3 for g in value.split(",")[1:]):
-            value = value.replace(",", "")
+        value = _canonical_number(value)
         if len(value) >= 2:
             found.add(value)
     return frozenset(found)

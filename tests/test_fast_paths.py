@@ -82,11 +82,20 @@ def test_tokenize_and_sentences(text: str) -> None:
 @settings(max_examples=400)
 @given(st.text(alphabet=st.sampled_from(list("0123456789.,, a\n")), max_size=40))
 def test_numbers(text: str) -> None:
+    """The look-behind regex and the separator rules against a plain statement of them."""
+
+    def canonical(value: str) -> str:
+        groups, marks = re.split(r"[.,]", value), re.findall(r"[.,]", value)
+        if len(set(marks)) == 2:
+            return "".join(groups[:-1]) + "." + groups[-1]
+        if marks and len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+            return "".join(groups)
+        return value.replace(",", ".") if marks == [","] else value
+
+    joined = re.sub(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?!\d)", lambda m: m.group().replace(" ", ""), text)
     found = set()
-    for match in re.finditer(r"(?<![\d.,])\d+(?:[.,]\d+)*", text):
-        value = match.group()
-        if "," in value and "." not in value and all(len(g) == 3 for g in value.split(",")[1:]):
-            value = value.replace(",", "")
+    for match in re.finditer(r"(?<![\d.,])\d+(?:[.,]\d+)*", joined):
+        value = canonical(match.group())
         if len(value) >= 2:
             found.add(value)
     assert extract_numbers(text) == frozenset(found)
