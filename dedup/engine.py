@@ -46,6 +46,7 @@ from .relate import (
     further_logit,
     follow_up,
     link_strength,
+    may_merge_lineages,
     renders_one_text,
     short_of_a_near_copy_many,
     within_translation_lag,
@@ -1064,7 +1065,13 @@ class Engine:
     def place(self, links: list[Link]) -> dict[str, Placement]:
         """Group documents by ``links`` and orient every lineage."""
         by_component: dict[str, list[Link]] = {}
-        components = group(self.documents, links, merge_min_strength=self.config.policy.merge_min_probability)
+        policy = self.config.policy
+        components = group(
+            self.documents,
+            links,
+            merge_min_strength=policy.merge_min_probability,
+            may_merge=lambda link: may_merge_lineages(link.evidence, policy),
+        )
         kept = {doc_id: k for k, c in enumerate(components) for doc_id in c}
         links = [l for l in links if kept[l.a] == kept[l.b]]
         member_of = {doc_id: c[0] for c in components for doc_id in c}

@@ -103,13 +103,16 @@ class UnionFind:
         return ra
 
 
-def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: float = 0.0) -> list[list[str]]:
+def group(
+    ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: float = 0.0, may_merge: Callable[[Link], bool] | None = None
+) -> list[list[str]]:
     """Connected components of the link graph (singletons included), each in input order.
 
-    Links are taken strongest first. A link of at least ``merge_min_strength`` joins any two
-    groups; a weaker one only brings a lone document into a group (or pairs two lone ones), so
-    a chain of weak links cannot weld two established lineages together: that single-link
-    chaining is where the anchor baselines lose their precision.
+    Links are taken strongest first. A link of at least ``merge_min_strength`` (that
+    ``may_merge`` accepts, when given) joins any two groups; any other only brings a lone
+    document into a group (or pairs two lone ones), so a chain of weak links cannot weld two
+    established lineages together: that single-link chaining is where the anchor baselines
+    lose their precision.
 
     The strong links all come before the weak ones and join whatever they touch, so the
     groups they make are the connected components of their graph, in whatever order they
@@ -122,10 +125,11 @@ def group(ids: Iterable[str], links: Iterable[Link], *, merge_min_strength: floa
     # A link may name a document outside ``ids``: it still joins groups through it.
     names = list(dict.fromkeys([*ids, *(end for link in links for end in (link.a, link.b))]))
     position = {name: k for k, name in enumerate(names)}
-    strong = [link for link in links if link.strength >= merge_min_strength]
+    merges = [link.strength >= merge_min_strength and (may_merge is None or may_merge(link)) for link in links]
+    strong = [link for link, merging in zip(links, merges) if merging]
     first = _components(len(names), [position[l.a] for l in strong], [position[l.b] for l in strong])
     sets = UnionFind.of_groups({name: names[k] for name, k in zip(names, first.tolist())})
-    weak = [link for link in links if not link.strength >= merge_min_strength]
+    weak = [link for link, merging in zip(links, merges) if not merging]
     for link in sorted(weak, key=lambda l: (-l.strength, l.a, l.b)):
         ra, rb = sets.find(link.a), sets.find(link.b)
         # Links within one group (most of a large lineage's) need nothing more.

@@ -22,7 +22,7 @@ import numpy as np
 from .evidence import PairEvidence
 from .shingle import run_starts
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "further_logit", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "may_merge_lineages", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "further_logit", "renders_one_text", "shares_an_anchor", "within_translation_lag"]
 
 
 class Relation(str, Enum):
@@ -84,7 +84,8 @@ class LinkPolicy:
     ``min_probability``, or when it shares at least ``min_shared_quotations`` quotations
     and its numbers agree (``min_number_agreement``); two lineages of several documents merge
     only through a link of at least ``merge_min_probability`` (weaker links attach lone
-    documents). A text of fewer than ``min_tokens`` tokens links only to a near copy with the
+    documents), and not through a template's (see :func:`may_merge_lineages`:
+    ``template_min_containment``, ``merge_min_number_overlap``). A text of fewer than ``min_tokens`` tokens links only to a near copy with the
     same figures, or to a longer text it was cut from whole: "Qtly div 35 cts vs 30 cts prior,
     pay March 31" says nothing of which company's notice it copied (on the 19k Reuters
     collection such tables chained into a 586-document lineage). The other thresholds name the relation of a linked pair.
@@ -118,6 +119,8 @@ class LinkPolicy:
 
     min_probability: float = 0.88
     merge_min_probability: float = 0.99
+    template_min_containment: float = 0.3
+    merge_min_number_overlap: float = 0.7
     min_shared_quotations: int = 2
     min_translation_probability: float = 0.97
     min_tokens: int = 30
@@ -613,6 +616,29 @@ def _extract(evidence: PairEvidence, length_a: int, length_b: int) -> bool:
         shorter_inside >= EXTRACT_MIN_CONTAINMENT
         and (evidence.number_overlap is None or evidence.number_overlap == 1.0)
         and (evidence.title_overlap is None or evidence.title_overlap >= 0.5)
+    )
+
+
+def may_merge_lineages(evidence: PairEvidence, policy: LinkPolicy = DEFAULT_POLICY) -> bool:
+    """Whether a strong link may join two lineages of several documents: not when its two
+    texts, in one language, share a good part of their word runs (``template_min_containment``)
+    but not their figures (under ``merge_min_number_overlap`` of the smaller set).
+
+    That is the shape of two stories written on one template: two borrowers' eurobond issues,
+    two months of one statistic, two companies' shelf offerings. A copy keeps its source's
+    figures, a cut keeps the ones it keeps, a rendering writes them again (numbers are
+    compared whatever their separators, see :func:`dedup.features.extract_numbers`), and
+    texts that share few word runs are rewrites or renderings, judged by the link model
+    alone. On the generated scale corpus (20k documents) such links had welded Reuters'
+    template stories into lineages of dozens: pair precision, a lower bound, 0.861 without
+    the rule and 0.925 with it, recall unchanged; on dev it changes no figure. Such a link
+    still brings a lone document into a lineage, as a weak link does.
+    """
+    return not (
+        evidence.same_language
+        and evidence.number_overlap is not None
+        and evidence.number_overlap < policy.merge_min_number_overlap
+        and evidence.max_containment >= policy.template_min_containment
     )
 
 

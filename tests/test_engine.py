@@ -272,3 +272,46 @@ def test_pair_evidence_of_many_pairs_is_each_pairs_own(monkeypatch):
             alone = engine.evidence_between(a, b)
             assert evidence.cosine == pytest.approx(alone.cosine, abs=1e-12)
             assert dataclasses.replace(evidence, cosine=alone.cosine) == alone
+
+
+def _bond_issue(borrower: str, ticker: str, amount: int, due: str, coupon: str, price: str, manager: str) -> str:
+    return (
+        f"{borrower} <{ticker}> is issuing a {amount} mln stg convertible eurobond due {due} paying {coupon} pct and "
+        f"priced at {price} pct, lead manager {manager} said.\n"
+        f"The issue is available in denominations of 1,000 stg and will be listed in Luxembourg. Fees total {coupon} pct, "
+        "comprising 1-1/2 pct selling concession and combined management and underwriting fee.\n"
+        f"The bonds are convertible into shares of {borrower} at a premium, the lead manager said. Payment date is {due}."
+    )
+
+
+def test_two_stories_of_one_template_stay_two_lineages_with_their_copies():
+    """Two borrowers' eurobond issues share most of their wording, so the link model links them
+    strongly; their figures differ, so that link does not weld the two lineages (each with a
+    paper's copy and a cut) into one (:func:`dedup.relate.may_merge_lineages`)."""
+    from dataclasses import replace
+
+    from dedup.relate import LinkPolicy
+
+    texts = {
+        "tesco": _bond_issue("Tesco Plc", "TSCO.L", 100, "February 27, 2002", "4-3/4", "100", "Credit Suisse First Boston"),
+        "land": _bond_issue("Land Securities Plc", "LAND.L", 75, "March 30, 2002", "6-1/4", "101", "S.G. Warburg"),
+    }
+    documents = []
+    for name, text in texts.items():
+        first, _, last = text.split("\n")
+        documents += [
+            Document(id=name, text=text, source="wire", language="en"),
+            Document(id=f"{name}-copy", text=text + "\nRead more business news on our site.", source="paper", language="en"),
+            Document(id=f"{name}-cut", text=f"{first}\n{last}", source="daily", language="en"),
+        ]
+    engine = Engine(EngineConfig(embedder=None))
+    engine.add_many(documents)
+    links = engine.all_links()
+    across = [l for l in links if l.a.split("-")[0] != l.b.split("-")[0]]
+    assert max(l.strength for l in across) >= engine.config.policy.merge_min_probability  # strong enough to merge
+    lineages = {doc_id: placement.lineage_id for doc_id, placement in engine.place(links).items()}
+    assert len({lineages[f"tesco{s}"] for s in ("", "-copy", "-cut")}) == 1
+    assert len({lineages[f"land{s}"] for s in ("", "-copy", "-cut")}) == 1
+    assert lineages["tesco"] != lineages["land"]
+    engine.config = replace(engine.config, policy=LinkPolicy(template_min_containment=1.0))  # the rule off
+    assert len(set(p.lineage_id for p in engine.place(links).values())) == 1

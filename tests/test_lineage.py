@@ -162,6 +162,16 @@ def test_weak_links_do_not_weld_two_groups():
     assert group(ids, links, merge_min_strength=0.5) == [["a", "b", "c", "d"]]
 
 
+def test_a_strong_link_may_merge_refuses_joins_only_lone_documents():
+    """``may_merge`` turns a strong link into a weak one: it no longer welds two groups, but
+    still brings a lone document in."""
+    ids = ["a", "b", "c", "d", "e"]
+    links = [_link("a", "b", 1, 1, 1.0), _link("c", "d", 1, 1, 1.0), _link("b", "c", 0.6, 0.6, 0.999), _link("d", "e", 0.6, 0.6, 0.999)]
+    refuse_partial = lambda link: link.evidence.containment_a_in_b > 0.9  # noqa: E731
+    assert group(ids, links, merge_min_strength=0.99) == [["a", "b", "c", "d", "e"]]
+    assert group(ids, links, merge_min_strength=0.99, may_merge=refuse_partial) == [["a", "b"], ["c", "d", "e"]]
+
+
 # -- orient -------------------------------------------------------------------------------
 
 

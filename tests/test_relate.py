@@ -9,6 +9,7 @@ from dedup.relate import (
     derivation,
     link_probability,
     link_strength,
+    may_merge_lineages,
     quotes_and_numbers_agree,
     translation_probability,
 )
@@ -52,6 +53,24 @@ def test_a_copy_links_and_a_same_topic_report_does_not():
 def test_more_agreeing_evidence_never_lowers_the_probability():
     weaker = dataclasses.replace(COPY, order_agreement=0.5, ordered_containment=0.4)
     assert link_probability(COPY, 300, 300) >= link_probability(weaker, 300, 300)
+
+
+#: Two stories of one template: most word runs in common, the figures (amount, coupon, dates) not.
+TEMPLATE_SIBLINGS = _evidence(
+    cosine=0.65, containment_a_in_b=0.58, containment_b_in_a=0.55, word_containment_a_in_b=0.8,
+    word_containment_b_in_a=0.78, number_overlap=0.4, number_dice=0.4, order_agreement=0.95, ordered_containment=0.7,
+)
+
+
+def test_a_templates_strong_link_may_not_merge_lineages_and_a_copys_may():
+    assert not may_merge_lineages(TEMPLATE_SIBLINGS)
+    assert may_merge_lineages(COPY)
+    assert may_merge_lineages(RENDERING)  # its own words: the link model alone judges it
+    assert may_merge_lineages(dataclasses.replace(TEMPLATE_SIBLINGS, number_overlap=None))  # too few figures to tell
+    assert may_merge_lineages(dataclasses.replace(TEMPLATE_SIBLINGS, number_overlap=0.7))  # the policy's bound
+    assert may_merge_lineages(dataclasses.replace(TEMPLATE_SIBLINGS, containment_a_in_b=0.2, containment_b_in_a=0.29))
+    assert may_merge_lineages(dataclasses.replace(TEMPLATE_SIBLINGS, same_language=False))
+    assert may_merge_lineages(TEMPLATE_SIBLINGS, LinkPolicy(merge_min_number_overlap=0.4))
 
 
 def test_a_short_text_links_only_to_a_near_copy_with_the_same_figures_and_headline():
