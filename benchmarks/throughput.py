@@ -294,15 +294,20 @@ def measure_memory(count: int, reuters: Path, config: EngineConfig) -> dict:
     sketches = [built.candidates.sketches(built.documents[d.id].features, built.tfidf) for d in documents]
     keys = [d.id for d in documents]
 
-    def build_lsh(make: Callable[[float], object]) -> dict:
-        index = {c.name: make(c.threshold) for c in channels}
+    def perms(channel: object) -> int:
+        return channel.num_perm or NUM_PERM  # the rare-word channel sketches with its own count
+
+    def build_lsh(make: Callable[[object], object], chosen: Sequence[object] = channels) -> dict:
+        index = {c.name: make(c) for c in chosen}
         for key, sketch in zip(keys, sketches):
             for name, lsh in index.items():
                 lsh.insert(key, sketch[name])
         return index
 
-    datasketch_bytes, _ = _traced(lambda: build_lsh(lambda t: MinHashLSH(threshold=t, num_perm=NUM_PERM)))
-    default_bytes, _ = _traced(lambda: build_lsh(lambda t: MinHashLSH(threshold=DEFAULT_THRESHOLD, num_perm=NUM_PERM)))
+    datasketch_bytes, _ = _traced(lambda: build_lsh(lambda c: MinHashLSH(threshold=c.threshold, num_perm=perms(c))))
+    # The default path's one channel, as it would hold the engine's channels of its own size.
+    same_size = [c for c in channels if perms(c) == NUM_PERM]
+    default_bytes, _ = _traced(lambda: build_lsh(lambda c: MinHashLSH(threshold=DEFAULT_THRESHOLD, num_perm=NUM_PERM), same_size))
     n = len(documents)
     figures = {
         "documents": n,
@@ -311,20 +316,20 @@ def measure_memory(count: int, reuters: Path, config: EngineConfig) -> dict:
         "features_bytes_per_doc": feature_bytes / n,
         "channels": [c.name for c in channels],
         "datasketch_lsh_bytes_per_doc": datasketch_bytes / n,
-        "datasketch_lsh_default_threshold_bytes_per_doc": default_bytes / n / len(channels),
+        "datasketch_lsh_default_threshold_bytes_per_doc": default_bytes / n / len(same_size),
     }
     try:
         from dedup.compact_lsh import CompactLSH
     except ImportError:
         return figures
     def build_compact() -> dict:
-        index = build_lsh(lambda t: CompactLSH(threshold=t, num_perm=NUM_PERM))
+        index = build_lsh(lambda c: CompactLSH(threshold=c.threshold, num_perm=perms(c)))
         for lsh in index.values():
             lsh.compact()
         return index
 
     compact_bytes, compact = _traced(build_compact)
-    datasketch = build_lsh(lambda t: MinHashLSH(threshold=t, num_perm=NUM_PERM))
+    datasketch = build_lsh(lambda c: MinHashLSH(threshold=c.threshold, num_perm=perms(c)))
     probes = sketches[: min(2000, n)]
 
     def query_all(index: dict) -> None:

@@ -117,6 +117,21 @@ def test_throughput_restart_part_reopens_a_persisted_index_both_ways():
     assert "| 200 | 600 |" in section
 
 
+def test_throughput_memory_part_measures_every_channel_at_its_own_permutations():
+    """The memory part builds datasketch's LSH and CompactLSH over the engine's own channels,
+    each at its permutation count (the rare-word channel's 256 broke it once)."""
+    throughput = _script("throughput")
+    reuters = Path(throughput.DEFAULT_REUTERS)
+    if not reuters.exists():
+        pytest.skip(f"the Reuters corpus is not at {reuters} (research-only, never copied here)")
+    from dedup.engine import EngineConfig
+
+    figures = throughput.measure_memory(300, reuters, EngineConfig(embedder=None, detect_languages=False))
+    assert figures["documents"] == 300 and figures["channels"] == ["shingles", "rare_words"]
+    assert 0 < figures["compact_lsh_nbytes_per_doc"] < figures["datasketch_lsh_bytes_per_doc"]
+    assert figures["engine_bytes_per_doc"] > figures["compact_lsh_nbytes_per_doc"]
+
+
 def test_link_model_comparison_counts_kept_pairs_by_dataset():
     kept = _script("link_model_comparison").kept
     selected = np.array([True, True, False, True])
