@@ -71,7 +71,7 @@ PAIRS_PER_ROUND = 500_000
 DECIDED_PER_PASS = 512
 
 #: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
-#: defaults. On dev they leave out a seventh of the proposed pairs and none of the links
+#: defaults. On dev they leave out a sixth of the proposed pairs and none of the links
 #: (its figures are the same without them); at 200k generated documents (a story up to 70
 #: versions) they cut the candidate stage from 189 to 107 s with the same recall
 #: (``benchmarks/RESULTS.md``, 2026-11-22 21:52).
@@ -89,6 +89,8 @@ class EngineConfig:
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     policy: LinkPolicy = DEFAULT_POLICY
+    #: Permutations of a channel's MinHash, unless the channel sets its own (the rare-word
+    #: channel of :func:`dedup.candidates.default_channels` sketches with 256).
     num_perm: int = 128
     channels: Optional[tuple[Channel, ...]] = None
     #: Embeds document leads for the translation channel; ``None`` turns the channel off.
