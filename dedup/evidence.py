@@ -285,8 +285,7 @@ def further_evidence_many(
     numbers = np.array([len(b.numbers) for b in others], dtype=np.int64)
     total = first_numbers + numbers
     dice = np.divide(2 * shared, total, out=np.zeros(len(shared)), where=total > 0)
-    more = np.maximum(first_numbers, numbers)
-    unmatched = (more - shared) / (more + 1)
+    unmatched = unmatched_share(np.maximum(first_numbers, numbers), shared)
     first_sentences = np.array([a.sentences for a in firsts], dtype=np.int64)[group]
     sentences = np.array([b.sentences for b in others], dtype=np.int64)
     low, high = np.minimum(first_sentences, sentences), np.maximum(first_sentences, sentences)
