@@ -7,7 +7,9 @@ corpus with IndexStream, restart the server (so every worker restores the index 
 the restart is measured too), then, for each count in ``--clients``, that many client
 processes that each send Score
 requests (``index: false``) back to back: an incoming copy of an indexed article under a new id,
-the heaviest realistic case (a match with long shared passages). Results go to standard output
+the heaviest realistic case (a match with long shared passages). Each load also reports the CPU
+spent per request by the gRPC process, the index processes and the clients (read from Linux's
+/proc), and how often a Score was cut off by another process. Results go to standard output
 and, with ``--results``, are appended to a Markdown file (``benchmarks/RESULTS.md``).
 
     python benchmarks/grpc_load.py                      # 20k Reuters documents, 2 workers, 8 clients
@@ -40,6 +42,22 @@ WAIT = 1800.0
 
 
 @dataclass(frozen=True)
+class CpuShare:
+    """CPU seconds spent during one load, by kind of process, and the involuntary context
+    switches of the index processes (each a Score cut off mid-way, its caches refilled
+    after): where a request's cost goes when clients and server share the cores."""
+
+    server: float  # the gRPC process (translation, relay to the index processes)
+    index: float  # the index processes (scoring)
+    clients: float  # the client processes (their measured requests only)
+    index_preemptions: int
+
+    def per_request_ms(self, requests: int) -> tuple[float, float, float]:
+        """(server, index, clients) milliseconds of CPU per request."""
+        return tuple(1000 * x / max(requests, 1) for x in (self.server, self.index, self.clients))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
 class LoadResult:
     """What one Score load run measured."""
 
@@ -47,6 +65,7 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    cpu: CpuShare | None = None  # None where /proc cannot be read (not Linux)
 
     @property
     def per_second(self) -> float:
@@ -55,6 +74,68 @@ class LoadResult:
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def _proc_cpu(pid: int) -> tuple[float, int] | None:
+    """(CPU seconds, involuntary context switches) of process ``pid`` and all its threads,
+    read from Linux's /proc (``None`` where it cannot be: another system, or the process gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        switches = 0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("nonvoluntary_ctxt_switches:"):
+                    switches += int(line.split()[1])
+        return seconds, switches
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes started by multiprocessing (the server's index
+    processes; not its resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != pid:
+                    continue
+                if b"spawn_main" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def server_cpu(pid: int) -> dict[str, tuple[float, int]] | None:
+    """CPU seconds and involuntary context switches of the server process ``pid`` ("server")
+    and of each of its children, by pid; ``None`` where /proc cannot be read."""
+    if not Path("/proc").is_dir():
+        return None
+    server = _proc_cpu(pid)
+    if server is None:
+        return None
+    readings = {"server": server}
+    for child in _children(pid):
+        reading = _proc_cpu(child)
+        if reading is not None:
+            readings[str(child)] = reading
+    return readings
+
+
+def cpu_share(before: dict | None, after: dict | None, clients_seconds: float) -> CpuShare | None:
+    """What the server and its children spent between two :func:`server_cpu` readings (a
+    child present in both), with the clients' own CPU seconds."""
+    if before is None or after is None:
+        return None
+    children = [k for k in after if k != "server" and k in before]
+    return CpuShare(
+        server=after["server"][0] - before["server"][0],
+        index=sum(after[k][0] - before[k][0] for k in children),
+        clients=clients_seconds,
+        index_preemptions=sum(after[k][1] - before[k][1] for k in children),
+    )
 
 
 def read_documents(path: Path, limit: int) -> list[dict]:
@@ -162,6 +243,7 @@ def _client(target: str, queries: list[dict], warmup: int, warm: object, start: 
     warm.put(os.getpid())  # type: ignore[attr-defined]
     start.wait()  # type: ignore[attr-defined]
     latencies, errors = [], 0
+    cpu_started = time.process_time()
     for request in requests[warmup:]:
         sent = time.perf_counter()
         try:
@@ -169,12 +251,16 @@ def _client(target: str, queries: list[dict], warmup: int, warm: object, start: 
             latencies.append((time.perf_counter() - sent) * 1000)
         except grpc.RpcError:
             errors += 1
+    cpu_seconds = time.process_time() - cpu_started
     channel.close()
-    out.put((latencies, errors))  # type: ignore[attr-defined]
+    out.put((latencies, errors, cpu_seconds))  # type: ignore[attr-defined]
 
 
-def score_load(target: str, records: list[dict], clients: int, requests: int, warmup: int) -> LoadResult:
-    """``clients`` processes each sending ``requests`` Score calls (after ``warmup`` more)."""
+def score_load(
+    target: str, records: list[dict], clients: int, requests: int, warmup: int, server_pid: int | None = None
+) -> LoadResult:
+    """``clients`` processes each sending ``requests`` Score calls (after ``warmup`` more);
+    with ``server_pid``, the CPU the server's processes spent meanwhile too."""
     context = multiprocessing.get_context("spawn")
     warm, start, out = context.Queue(), context.Event(), context.Queue()
     step = max(1, len(records) // (clients * (requests + warmup)))
@@ -187,14 +273,17 @@ def score_load(target: str, records: list[dict], clients: int, requests: int, wa
         process.start()
     for _ in processes:
         warm.get(timeout=WAIT)  # every client has connected and warmed up
+    before = server_cpu(server_pid) if server_pid is not None else None
     began = time.perf_counter()
     start.set()
     results = [out.get(timeout=WAIT) for _ in processes]
     seconds = time.perf_counter() - began
+    after = server_cpu(server_pid) if server_pid is not None else None
     for process in processes:
         process.join(WAIT)
-    latencies = [x for lat, _ in results for x in lat]
-    return LoadResult(len(latencies), seconds, latencies, sum(e for _, e in results))
+    latencies = [x for lat, _, _ in results for x in lat]
+    cpu = cpu_share(before, after, sum(c for _, _, c in results))
+    return LoadResult(len(latencies), seconds, latencies, sum(e for _, e, _ in results), cpu)
 
 
 # The targets: issue 3 (8 clients) and issue 5 (32 clients), as (requests/s, p99 ms).
@@ -222,8 +311,9 @@ def render(args: argparse.Namespace, facts: dict, loads: dict[int, LoadResult]) 
         f"| index after loading | {facts['stats']} |",
         f"| restart with {args.workers} index process(es), until serving (index restored from disk) | {facts['restart_s']:.1f} s |",
         "",
-        "| clients | requests | errors | **requests/s** | p50 / p90 / **p99** / max latency (ms) | target |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| clients | requests | errors | **requests/s** | p50 / p90 / **p99** / max latency (ms) | "
+        "CPU ms per request: gRPC process / index processes / clients | index preemptions per request | target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for clients, load in loads.items():
         target = TARGETS.get(clients)
@@ -231,16 +321,22 @@ def render(args: argparse.Namespace, facts: dict, loads: dict[int, LoadResult]) 
         if target is not None:
             met = load.per_second >= target[0] and load.percentile(99) <= target[1]
             verdict = f"{target[2]}: >= {target[0]}/s, p99 <= {target[1]:g} ms: **{'met' if met else 'not met'}**"
+        cpu, preemptions = "n/a", "n/a"
+        if load.cpu is not None:
+            cpu = " / ".join(f"{x:.2f}" for x in load.cpu.per_request_ms(load.requests))
+            preemptions = f"{load.cpu.index_preemptions / max(load.requests, 1):.1f}"
         lines.append(
             f"| {clients} | {load.requests} in {load.seconds:.1f} s | {load.errors} | **{load.per_second:.0f}** | "
             f"{load.percentile(50):.1f} / {load.percentile(90):.1f} / **{load.percentile(99):.1f}** / "
-            f"{max(load.latencies_ms):.1f} | {verdict} |"
+            f"{max(load.latencies_ms):.1f} | {cpu} | {preemptions} | {verdict} |"
         )
     lines += [
         "",
         "Each request scores an incoming copy of an indexed article under a new id (`index: false`, `top_k: 10`), "
         "the heaviest realistic case (long shared passages to recover); each client process sends its requests back "
-        "to back, and the clients share the cores with the server.",
+        "to back, and the clients share the cores with the server. CPU per request is what each kind of process "
+        "spent during the load (Linux /proc; the clients their measured requests only), divided by the requests; "
+        "preemptions are the index processes' involuntary context switches (a Score cut off by another process).",
         "",
     ]
     return "\n".join(lines)
@@ -317,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"restarted with {args.workers} workers in {restart_s:.1f} s; {facts['stats']}", flush=True)
             loads = {}
             for clients in client_counts:
-                loads[clients] = score_load(target, records, clients, args.requests, args.warmup)
+                loads[clients] = score_load(target, records, clients, args.requests, args.warmup, process.pid)
                 print(
                     f"{clients} clients: {loads[clients].per_second:.0f} requests/s, "
                     f"p50 {loads[clients].percentile(50):.1f} ms, p99 {loads[clients].percentile(99):.1f} ms",

@@ -3,7 +3,9 @@ split and the scoped replacement of the translation weights (``--cross-fit``).""
 
 import importlib.util
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +157,50 @@ def test_the_halves_table_shows_counter_recall_and_independents_joined():
     header, rule, line = quality.halves_table([row])
     assert header.count("|") == rule.count("|") == line.count("|")
     assert "| 0.95 | 0.61 | 5/86 |" in line
+
+
+def _grpc_load():
+    """benchmarks/grpc_load.py, imported under its own name: its client processes are
+    spawned, and import it again by that name."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.append(str(BENCHMARKS))
+    return importlib.import_module("grpc_load")
+
+
+def _burn(seconds: float) -> None:
+    until = time.process_time() + seconds
+    while time.process_time() < until:
+        pass
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_grpc_load_reads_cpu_seconds_and_splits_them_by_kind_of_process():
+    load = _grpc_load()
+    before = load.server_cpu(os.getpid())
+    _burn(0.05)
+    after = load.server_cpu(os.getpid())
+    assert after["server"][0] >= before["server"][0] + 0.03  # clock ticks of 10 ms
+    # A child present in both readings counts as an index process; one that came later does not.
+    before = {"server": (1.0, 0), "101": (2.0, 5)}
+    after = {"server": (1.5, 0), "101": (2.8, 9), "102": (7.0, 50)}
+    share = load.cpu_share(before, after, clients_seconds=0.4)
+    assert (share.server, share.index, share.clients, share.index_preemptions) == pytest.approx((0.5, 0.8, 0.4, 4))
+    assert share.per_request_ms(100) == pytest.approx((5.0, 8.0, 4.0))
+    assert load.cpu_share(None, after, 0.4) is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_grpc_load_reports_the_cpu_of_each_load_by_kind_of_process(tmp_path):
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    records = [{"id": f"{path.stem}-{k}", "text": path.read_text(encoding="utf-8")} for k in range(3) for path in seeds]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    results = tmp_path / "results.md"
+    load = _grpc_load()
+    argv = ["--corpus", str(corpus), "--documents", "15", "--workers", "2", "--clients", "2", "--requests", "5"]
+    assert load.main(argv + ["--warmup", "1", "--no-embedder", "--results", str(results)]) == 0
+    row = next(line for line in results.read_text(encoding="utf-8").splitlines() if line.startswith("| 2 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == "0"  # no errors
+    server, index, clients = (float(x) for x in cells[5].split(" / "))
+    assert min(server, index, clients) >= 0 and float(cells[6]) >= 0
