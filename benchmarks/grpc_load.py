@@ -76,11 +76,17 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def _stat_fields(process: Path) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name (which may hold spaces):
+    state, parent pid, ... (``proc(5)``'s third field onwards)."""
+    return (process / "stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _proc_cpu(pid: int) -> tuple[float, int] | None:
     """(CPU seconds, involuntary context switches) of process ``pid`` and all its threads,
     read from Linux's /proc (``None`` where it cannot be: another system, or the process gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(Path(f"/proc/{pid}"))
         seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
         switches = 0
         for task in Path(f"/proc/{pid}/task").iterdir():
@@ -95,11 +101,11 @@ def _proc_cpu(pid: int) -> tuple[float, int] | None:
 def _children(pid: int) -> list[int]:
     """The pids of ``pid``'s child processes started by multiprocessing (the server's index
     processes; not its resource tracker)."""
-    found = []
+    found: list[int] = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != pid:
+                if int(_stat_fields(entry)[1]) != pid:
                     continue
                 if b"spawn_main" in (entry / "cmdline").read_bytes():
                     found.append(int(entry.name))
@@ -111,8 +117,6 @@ def _children(pid: int) -> list[int]:
 def server_cpu(pid: int) -> dict[str, tuple[float, int]] | None:
     """CPU seconds and involuntary context switches of the server process ``pid`` ("server")
     and of each of its children, by pid; ``None`` where /proc cannot be read."""
-    if not Path("/proc").is_dir():
-        return None
     server = _proc_cpu(pid)
     if server is None:
         return None

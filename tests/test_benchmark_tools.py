@@ -179,7 +179,7 @@ def test_grpc_load_reads_cpu_seconds_and_splits_them_by_kind_of_process():
     before = load.server_cpu(os.getpid())
     _burn(0.05)
     after = load.server_cpu(os.getpid())
-    assert after["server"][0] >= before["server"][0] + 0.03  # clock ticks of 10 ms
+    assert after["server"][0] >= before["server"][0] + 0.03  # read in clock ticks (10 ms here)
     # A child present in both readings counts as an index process; one that came later does not.
     before = {"server": (1.0, 0), "101": (2.0, 5)}
     after = {"server": (1.5, 0), "101": (2.8, 9), "102": (7.0, 50)}
@@ -197,10 +197,12 @@ def test_grpc_load_reports_the_cpu_of_each_load_by_kind_of_process(tmp_path):
     corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     results = tmp_path / "results.md"
     load = _grpc_load()
-    argv = ["--corpus", str(corpus), "--documents", "15", "--workers", "2", "--clients", "2", "--requests", "5"]
+    argv = ["--corpus", str(corpus), "--documents", "15", "--workers", "2", "--clients", "2", "--requests", "20"]
     assert load.main(argv + ["--warmup", "1", "--no-embedder", "--results", str(results)]) == 0
     row = next(line for line in results.read_text(encoding="utf-8").splitlines() if line.startswith("| 2 |"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[2] == "0"  # no errors
     server, index, clients = (float(x) for x in cells[5].split(" / "))
-    assert min(server, index, clients) >= 0 and float(cells[6]) >= 0
+    # The clients' CPU is their own clock, to the microsecond; the server's processes are read
+    # in clock ticks, which a short load may not reach.
+    assert clients > 0 and min(server, index) >= 0 and float(cells[6]) >= 0
