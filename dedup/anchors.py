@@ -3,8 +3,8 @@
 A translation keeps its source's figures, its names (exonyms and transliterations share their
 first letters: Alep, Aleppo) and its sentences one by one. The translation model weighs these
 beside the lead embedding (:func:`dedup.relate.translation_probability`), and for most pairs
-in two languages they alone settle the question: a pair that shares no figure and no name is
-not a translation (:func:`dedup.relate.shares_an_anchor`), and most of the others cannot reach
+in two languages they alone settle the question: a pair that shares no figure and fewer than
+two names is not a translation (:func:`dedup.relate.shares_an_anchor`), and most of the others cannot reach
 the threshold whatever the embedding says (:func:`dedup.relate.translation_probability_ceiling`).
 
 :class:`AnchorIndex` keeps each document's figures and name stems in postings lists (written
@@ -26,7 +26,7 @@ import numpy as np
 
 from .evidence import MIN_SENTENCES_TO_COMPARE, name_stems, unmatched_share
 from .features import Features
-from .relate import SECONDS_PER_DAY, translation_probability_ceiling
+from .relate import SECONDS_PER_DAY, shares_an_anchor_many, translation_probability_ceiling
 from .shingle import unique_counts
 
 __all__ = ["AnchorIndex", "anchors_of"]
@@ -154,8 +154,8 @@ class AnchorIndex:
         threshold = self.threshold if threshold is None else threshold
         numbers, stems = anchors_of(features)
         code = self._code_of.get(language, -1)
-        # A pair sharing neither a figure nor a name is not a translation
-        # (:func:`dedup.relate.shares_an_anchor`): only the rows that share one are weighed.
+        # A pair sharing neither a figure nor enough names is not a translation
+        # (:func:`dedup.relate.shares_an_anchor`): only the rows that share them are weighed.
         number_rows, number_counts = self._shared(numbers, self._postings[0], code)
         stem_rows, stem_counts = self._shared(stems, self._postings[1], code)
         rows = np.union1d(number_rows, stem_rows)
@@ -163,7 +163,7 @@ class AnchorIndex:
         shared_numbers[np.searchsorted(rows, number_rows)] = number_counts
         shared_stems = np.zeros(len(rows), dtype=np.int64)
         shared_stems[np.searchsorted(rows, stem_rows)] = stem_counts
-        keep = np.ones(len(rows), dtype=bool)
+        keep = shares_an_anchor_many(shared_numbers, shared_stems)
         if exclude is not None and exclude in self._row:
             keep &= rows != self._row[exclude]
         if published_at is not None and math.isfinite(self.max_lag_days):

@@ -105,21 +105,27 @@ def test_a_document_is_not_its_own_partner_and_one_language_has_none():
     assert index.partners(en, "en", exclude="en") == [] and "ru" not in index
 
 
-def test_pairs_sharing_no_figure_and_no_name_are_not_partners_nor_translations():
-    """The gate and the model agree: a pair with no anchor in common is never weighed, and
-    even a perfect embedding does not make it a translation."""
-    french = _features(frozenset({"10", "11"}), frozenset({"aleppo"}), 8)
-    english = _features(frozenset({"20", "21"}), frozenset({"putin"}), 8)
-    index = AnchorIndex(threshold=0.97)
+def test_pairs_sharing_no_figure_and_fewer_than_two_names_are_not_partners_nor_translations():
+    """The gate and the model agree: a pair without a figure or two names in common is never
+    weighed, and even a perfect embedding does not make it a translation (one shared name
+    alone is often a capitalised common word, such as "Commerce")."""
+    french = _features(frozenset({"10", "11"}), frozenset({"aleppo", "commerce"}), 8)
+    index = AnchorIndex(threshold=0.5)
     index.add("fr", french, "fr")
-    assert index.partners(english, "en") == []
-    evidence = measure_pair(english, french, 0.0, same_language=False)
-    assert evidence.shared_numbers == 0 and evidence.shared_name_stems == 0
-    perfect = dataclasses.replace(evidence, embedding_cosine=1.0, lead_rank=0)
-    assert translation_probability(perfect) == 0.0
-    sharing_a_name = dataclasses.replace(perfect, shared_name_stems=1)
-    assert translation_probability(sharing_a_name) > 0.0
-
+    for names, shared in (({"putin"}, 0), ({"putin", "commerce"}, 1)):
+        english = _features(frozenset({"20", "21"}), frozenset(names), 8)
+        assert index.partners(english, "en") == []
+        evidence = measure_pair(english, french, 0.0, same_language=False)
+        assert evidence.shared_numbers == 0 and evidence.shared_name_stems == shared
+        perfect = dataclasses.replace(evidence, embedding_cosine=1.0, lead_rank=0)
+        assert translation_probability(perfect) == 0.0
+    # Two names, or one figure, are enough to be weighed.
+    two_names = _features(frozenset({"20", "21"}), frozenset({"aleppo", "commerce"}), 8)
+    one_figure = _features(frozenset({"10", "21"}), frozenset({"putin"}), 8)
+    for english in (two_names, one_figure):
+        assert index.partners(english, "en") == ["fr"]
+        evidence = measure_pair(english, french, 0.0, same_language=False)
+        assert translation_probability(dataclasses.replace(evidence, embedding_cosine=1.0, lead_rank=0)) > 0.5
 
 
 def test_documents_dated_further_apart_than_the_lag_are_not_partners():
