@@ -8,11 +8,12 @@ unknown gold lineage (METER) are left out. Positives are weighted up five times,
 missed link costs a whole document's place while the grouping step already guards against
 weak links merging lineages.
 
-The translation model is fitted on every pair in two languages that shares a figure or two names
-(:func:`dedup.relate.shares_an_anchor`; the partner gate at threshold 0, so the fit does not depend on the weights it replaces): the
-run embeds the leads of all of them, about 5 minutes on dev the first time (keep them with
-``--embedding-cache``). Check a refit with ``benchmarks/quality.py --halves`` and
-``--cross-fit`` before taking it (see the comment on ``LINK_WEIGHTS`` in ``dedup/relate.py``).
+The translation model is fitted on every pair in two languages that shares a figure or two
+names (:func:`dedup.relate.shares_an_anchor`; the partner gate at threshold 0, so the fit does
+not depend on the weights it replaces): the run embeds the leads of all of them, about 5
+minutes on dev the first time (keep them with ``--embedding-cache``). Check a refit with
+``benchmarks/quality.py --halves`` and ``--cross-fit`` before taking it (see the comment on
+``LINK_WEIGHTS`` in ``dedup/relate.py``).
 
 ``--cross-fit`` checks a change to a model's inputs (the translation model's by default,
 ``--model link`` for the link model; or to the lead it embeds) on stories its weights never
@@ -70,7 +71,7 @@ def fit_logistic(rows: list[list[float]], labels: list[bool], names: list[str], 
 def fit_models(documents: list[Document], gold: dict[str, dict], embedder: Embedder, C: float = 1.0, lead_words: int = EngineConfig.lead_words) -> dict[str, Model]:
     """The LINK model (pairs in one language) and the TRANSLATION model (pairs in two that
     share a figure or two names) fitted on the engine's candidate pairs of ``documents``."""
-    # Every pair with a figure or a name in common is a candidate, whatever the current
+    # Every pair with a figure or two names in common is a candidate, whatever the current
     # weights' ceiling says (the gate at threshold 0), so the fit does not depend on the
     # weights it replaces.
     policy = replace(DEFAULT_POLICY, min_translation_probability=0.0)

@@ -4,8 +4,9 @@ A translation keeps its source's figures, its names (exonyms and transliteration
 first letters: Alep, Aleppo) and its sentences one by one. The translation model weighs these
 beside the lead embedding (:func:`dedup.relate.translation_probability`), and for most pairs
 in two languages they alone settle the question: a pair that shares no figure and fewer than
-two names is not a translation (:func:`dedup.relate.shares_an_anchor`), and most of the others cannot reach
-the threshold whatever the embedding says (:func:`dedup.relate.translation_probability_ceiling`).
+two names is not a translation (:func:`dedup.relate.shares_an_anchor`), and most of the others
+cannot reach the threshold whatever the embedding says
+(:func:`dedup.relate.translation_probability_ceiling`).
 
 :class:`AnchorIndex` keeps each document's figures and name stems in postings lists (written
 here by hand: an inverted index over a few dozen strings per document, with the counts each
