@@ -282,11 +282,13 @@ def link_probability(evidence: PairEvidence, length_a: int, length_b: int) -> fl
     total += w["order_agreement"] * evidence.order_agreement
     total += w["ordered_containment"] * evidence.ordered_containment
     total += w["shared_quotations"] * (min(evidence.shared_quotations, 3) / 3)
-    total += w["number_dice"] * evidence.number_dice
-    total += w["shared_numbers"] * (min(evidence.shared_numbers, _COUNT_CAP) / _COUNT_CAP)
-    total += w["unmatched_numbers"] * evidence.unmatched_numbers
-    total += w["sentence_ratio"] * evidence.sentence_ratio
-    total += w["title_overlap"] * (evidence.title_overlap if evidence.title_overlap is not None else 0.0)
+    total += further_logit(
+        evidence.number_dice,
+        evidence.shared_numbers,
+        evidence.unmatched_numbers,
+        evidence.sentence_ratio,
+        evidence.title_overlap,
+    )
     return 1.0 / (1.0 + math.exp(-(LINK_INTERCEPT + total)))
 
 
