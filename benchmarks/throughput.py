@@ -10,7 +10,9 @@ default way, so each is also a ratio:
 
 - ``index``: documents/s indexing the Reuters bodies end to end. Engine: boilerplate model,
   normalise, features, sketches, LSH channels, TF-IDF statistics (no durable store: that is
-  the service's). Default: ``MinHash(num_perm=128)`` updated shingle by shingle with sha1,
+  the service's), as the batch job indexes a corpus (:func:`dedup.batch.index_corpus`), in
+  one process and with ``--workers`` processes (features and sketches in workers). Default
+  (one process): ``MinHash(num_perm=128)`` updated shingle by shingle with sha1,
   ``MinHashLSH.insert``, then ``TfidfVectorizer`` fitted on the whole corpus.
 - ``score``: in-process latency p50/p99 and queries/s of ``Engine.links_for`` on held-out
   documents of the scale corpus with N documents indexed; default: sha1 MinHash of the query,
@@ -65,7 +67,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from scale_corpus import DEFAULT_REUTERS, generate, lineage_recall, load_reuters
 
-from dedup.batch import default_workers, run_batch
+from dedup.batch import default_workers, index_corpus, run_batch
 from dedup.document import Document, document_from_mapping
 from dedup.engine import Engine, EngineConfig
 
@@ -207,28 +209,25 @@ def _latencies(work: Callable[[Document], object], queries: Sequence[Document]) 
 
 
 # -- the parts -----------------------------------------------------------------------------------
-def measure_index(reuters: Path, config: EngineConfig) -> dict:
-    """Documents/s indexing every Reuters body, engine and default path."""
+def measure_index(reuters: Path, config: EngineConfig, workers: Sequence[int] = (1,)) -> dict:
+    """Documents/s indexing every Reuters body: the engine as the batch job indexes a corpus
+    (:func:`dedup.batch.index_corpus`) with each count of ``workers`` processes, and the
+    default path (one process)."""
     documents = _reuters_documents(reuters)
     words = sum(len(d.text.split()) for d in documents) / len(documents)
-
-    def engine_index() -> Engine:
-        engine = Engine(config)
-        engine.learn_boilerplate(documents)
-        engine.add_many(documents)
-        return engine
-
-    engine_s, _ = _timed(engine_index)
-    default_s, _ = _timed(lambda: DefaultPath().index(documents))
     n = len(documents)
+    default_s, _ = _timed(lambda: DefaultPath().index(documents))
+    engine = []
+    for count in sorted(set(workers) | {1}):
+        seconds, _ = _timed(lambda count=count: index_corpus(documents, config, workers=count))
+        engine.append({"workers": count, "seconds": seconds, "docs_per_s": n / seconds, "ratio": default_s / seconds})
+        print(f"  index, {count} process(es): {seconds:.1f} s, {n / seconds:.0f} docs/s", flush=True)
     return {
         "documents": n,
         "words_per_document": words,
-        "engine_s": engine_s,
-        "engine_docs_per_s": n / engine_s,
+        "engine": engine,
         "default_s": default_s,
         "default_docs_per_s": n / default_s,
-        "ratio": default_s / engine_s,
     }
 
 
@@ -526,13 +525,16 @@ def report(figures: dict, command: str) -> str:
     if "index" in figures:
         f = figures["index"]
         lines += [
-            f"Indexing, {f['documents']} Reuters bodies ({f['words_per_document']:.0f} words on average), one process:",
+            f"Indexing, {f['documents']} Reuters bodies ({f['words_per_document']:.0f} words on average):",
             "",
-            "| path | seconds | documents/s |",
-            "| --- | ---: | ---: |",
-            f"| engine (boilerplate, normalise, features, sketches, 2 LSH channels, TF-IDF statistics) | {f['engine_s']:.1f} | {f['engine_docs_per_s']:.0f} |",
-            f"| default (sha1 MinHash per shingle, MinHashLSH({DEFAULT_THRESHOLD}), TfidfVectorizer fit) | {f['default_s']:.1f} | {f['default_docs_per_s']:.0f} |",
-            f"| ratio engine / default | | {f['ratio']:.2f}x |",
+            "| path | processes | seconds | documents/s | ratio to default |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            *(
+                f"| engine, `index_corpus` (boilerplate, normalise, features, sketches, 2 LSH channels, TF-IDF statistics) "
+                f"| {e['workers']} | {e['seconds']:.1f} | {e['docs_per_s']:.0f} | {e['ratio']:.2f}x |"
+                for e in f["engine"]
+            ),
+            f"| default (sha1 MinHash per shingle, MinHashLSH({DEFAULT_THRESHOLD}), TfidfVectorizer fit) | 1 | {f['default_s']:.1f} | {f['default_docs_per_s']:.0f} | |",
             "",
         ]
     for f in figures.get("score", []):
@@ -634,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--memory-docs", type=int, default=10_000)
     parser.add_argument("--batch-sizes", default="10000", help="scale-corpus sizes for the batch job (comma-separated)")
-    parser.add_argument("--workers", default=None, help="run_batch workers, comma-separated (default: one per core)")
+    parser.add_argument("--workers", default=None, help="worker processes of run_batch and index_corpus, comma-separated (default: one per core)")
     parser.add_argument("--restart-sizes", default="10000", help="persisted index sizes for the restart part (comma-separated)")
     parser.add_argument(
         "--restart-copies", type=int, default=0,
@@ -660,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figures["machine"]), flush=True)
     stories = load_reuters(reuters)
     if "index" in parts:
-        figures["index"] = measure_index(reuters, config)
+        figures["index"] = measure_index(reuters, config, workers)
         print("index:", json.dumps(figures["index"]), flush=True)
     if "memory" in parts:
         figures["memory"] = measure_memory(args.memory_docs, reuters, config)

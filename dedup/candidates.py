@@ -25,7 +25,7 @@ from .shingle import hash_tokens, shingle_runs, sorted_unique
 from .sketch import Sketcher
 from .tfidf import IncrementalTfidf
 
-__all__ = ["Channel", "CandidateIndex", "default_channels"]
+__all__ = ["Channel", "CandidateIndex", "default_channels", "split_signature_rows"]
 
 
 @dataclass(frozen=True)
@@ -202,10 +202,12 @@ class CandidateIndex:
     def signatures_many(self, features: Sequence[Features], statistics: IncrementalTfidf) -> list[dict[str, np.ndarray]]:
         """:meth:`signatures` of many documents, computed together (see
         :meth:`Sketcher.signatures`)."""
-        by_channel = {
-            c.name: self._sketchers[c.name].signatures([c.select(f, statistics) for f in features]) for c in self.channels
-        }
-        return [{name: rows[k] for name, rows in by_channel.items()} for k in range(len(features))]
+        return split_signature_rows(self.signature_rows(features, statistics), len(features))
+
+    def signature_rows(self, features: Sequence[Features], statistics: IncrementalTfidf) -> dict[str, np.ndarray]:
+        """:meth:`signatures_many` packed: each channel's signatures as one array, a row per
+        document (what a worker process sends back cheaply)."""
+        return {c.name: self._sketchers[c.name].signatures([c.select(f, statistics) for f in features]) for c in self.channels}
 
     def insert(self, key: Hashable, sketches: dict[str, object]) -> None:
         """Index ``key`` under every channel (replacing a previous entry of the same key).
@@ -295,3 +297,9 @@ class CandidateIndex:
             for key in keys:
                 found.setdefault(key, set()).add(name)
         return found
+
+
+def split_signature_rows(rows: dict[str, np.ndarray], count: int) -> list[dict[str, np.ndarray]]:
+    """Each document's signatures (:meth:`CandidateIndex.signatures`) from the packed rows of
+    :meth:`CandidateIndex.signature_rows` of ``count`` documents."""
+    return [{name: channel[k] for name, channel in rows.items()} for k in range(count)]

@@ -70,6 +70,11 @@ PAIRS_PER_ROUND = 500_000
 #: passes search larger arrays, smaller ones make more NumPy calls).
 DECIDED_PER_PASS = 512
 
+#: Documents sketched together when a batch is indexed (:meth:`Engine.add_many`): a chunk's
+#: signatures (384 hashes a document in the default channels) are inserted before the next
+#: chunk's are computed.
+SKETCH_CHUNK = 1000
+
 #: :attr:`EngineConfig.bucket_cap`'s and :attr:`EngineConfig.candidates_per_document`'s
 #: defaults. On dev they leave out a sixth of the proposed pairs and none of the links
 #: (its figures are the same without them); at 200k generated documents (a story up to 70
@@ -316,13 +321,21 @@ class Engine:
             progress("index", start + len(chunk), len(documents))
         # Sketched in chunks and bulk-loaded into the channels, merged once at the end.
         with self.candidates.insertion_session():
-            for start in range(0, len(stored), 1000):
-                chunk = stored[start : start + 1000]
-                signatures = self.candidates.signatures_many([indexed.features for indexed in chunk], self.tfidf)
+            done = 0
+            for signatures in self._sketch_chunks([indexed.features for indexed in stored]):
+                chunk = stored[done : done + len(signatures)]
                 self.candidates.insert_many(zip([indexed.document.id for indexed in chunk], signatures))
-                progress("sketch", start + len(chunk), len(documents))
+                done += len(chunk)
+                progress("sketch", done, len(documents))
         if was_empty:  # every document was sketched here, under the statistics of them all
             self._sketched_together = self._state()
+
+    def _sketch_chunks(self, features: Sequence[Features]) -> Iterator[list[dict[str, np.ndarray]]]:
+        """The channel signatures of ``features`` under the current term statistics, in
+        order, :data:`SKETCH_CHUNK` documents at a time (so that a large corpus's signatures
+        are never all held at once)."""
+        for start in range(0, len(features), SKETCH_CHUNK):
+            yield self.candidates.signatures_many(features[start : start + SKETCH_CHUNK], self.tfidf)
 
     def remove(self, doc_id: str) -> None:
         """Forget ``doc_id``; raises ``KeyError`` for an unknown id."""

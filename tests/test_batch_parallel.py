@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dedup.batch import _can_fork, _chunks, run_batch
+from dedup.batch import _can_fork, _chunks, index_corpus, run_batch
 from dedup.corpus import read_corpus
 from dedup.document import Document
 
@@ -142,3 +142,29 @@ def test_workers_compute_the_cosine_screen_of_one_process(monkeypatch: pytest.Mo
     assert pairs is not None and len(pairs) > 1000
     assert parallel._position_cosines(pairs).tolist() == one._position_cosines(pairs).tolist()
     assert [a.tolist() for a in parallel._screened_pairs()] == [a.tolist() for a in one._screened_pairs()]
+
+
+@needs_fork
+def test_workers_index_a_corpus_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``index_corpus`` with workers (features, and sketches in chunks of a few documents,
+    each worker under the term statistics of the whole corpus) holds what one process holds:
+    the same features, term counts and channel answers for every document."""
+    import numpy as np
+
+    monkeypatch.setattr("dedup.batch.SKETCH_CHUNK", 40)
+    documents = _synthetic()
+    stages: list[tuple[str, int, int]] = []
+    one = index_corpus(documents, workers=1)
+    two = index_corpus(documents, workers=2, progress=lambda *seen: stages.append(seen))
+    assert list(two.documents) == list(one.documents)
+    for doc_id, indexed in one.documents.items():
+        other = two.documents[doc_id]
+        assert other.features.text == indexed.features.text
+        assert np.array_equal(other.features.shingles, indexed.features.shingles)
+        assert np.array_equal(other.counts.indices, indexed.counts.indices)
+        mine = one.candidates.signatures(indexed.features, one.tfidf)
+        theirs = two.candidates.signatures(other.features, two.tfidf)
+        assert all(np.array_equal(mine[name], theirs[name]) for name in mine)
+        assert two.candidates.query(theirs) == one.candidates.query(mine)
+    sketched = [done for stage, done, total in stages if stage == "sketch"]
+    assert sketched == list(range(40, len(documents), 40)) + [len(documents)]  # chunk by chunk, as workers finish

@@ -119,6 +119,21 @@ def test_throughput_restart_part_reopens_a_persisted_index_both_ways():
     assert "| 200 | 600 |" in section
 
 
+def test_throughput_index_part_reports_each_process_count_beside_the_default_path():
+    throughput = _script("throughput")
+    index = {
+        "documents": 1000, "words_per_document": 135.0, "default_s": 2.0, "default_docs_per_s": 500.0,
+        "engine": [
+            {"workers": 1, "seconds": 0.5, "docs_per_s": 2000.0, "ratio": 4.0},
+            {"workers": 2, "seconds": 0.25, "docs_per_s": 4000.0, "ratio": 8.0},
+        ],
+    }
+    section = throughput.report({"machine": throughput.machine(), "when": "now", "engine": "test", "index": index}, "cmd")
+    assert "| 1 | 0.5 | 2000 | 4.00x |" in section
+    assert "| 2 | 0.2 | 4000 | 8.00x |" in section
+    assert "| 1 | 2.0 | 500 | |" in section  # the default path, one process
+
+
 def test_throughput_memory_part_measures_every_channel_at_its_own_permutations():
     """The memory part builds datasketch's LSH and CompactLSH over the engine's own channels,
     each at its permutation count (the rare-word channel's 256 broke it once)."""
