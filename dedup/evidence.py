@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairEvidence:
     """Lexical evidence between document ``a`` and document ``b``.
 

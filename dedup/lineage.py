@@ -36,7 +36,7 @@ class Node:
     language: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A decided link between ``a`` and ``b`` with its evidence (seen from ``a``)."""
 
@@ -53,7 +53,7 @@ class Link:
         return self.b if doc_id == self.a else self.a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placement:
     """Where a document sits in its lineage."""
 
