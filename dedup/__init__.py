@@ -12,7 +12,7 @@ Nothing here imports gRPC; the service and the CLI only translate to and from it
 True
 """
 
-from .batch import run_batch
+from .batch import index_corpus, run_batch
 from .corpus import CorpusError, read_corpus
 from .document import Document, DocumentError
 from .engine import Engine, EngineConfig, Match
@@ -32,6 +32,7 @@ __all__ = [
     "Passage",
     "Placement",
     "Relation",
+    "index_corpus",
     "read_corpus",
     "run_batch",
     "shared_passages",

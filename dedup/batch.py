@@ -18,9 +18,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .candidates import split_signature_rows
 from .document import Document
 from .embedding import lead
-from .candidates import split_signature_rows
 from .engine import SKETCH_CHUNK, Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
 from .features import Features, pack_features, unpack_features
