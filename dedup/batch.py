@@ -212,6 +212,14 @@ def index_corpus(
     features and the sketches where the platform can fork; the index is the same for any
     number of workers (the sketches come after the term statistics of the whole corpus, which
     the rare-word channel reads).
+
+    The engine answers queries as the service does, e.g. which indexed documents a new text
+    derives from:
+
+    >>> wire = "Rebels entered Aleppo on Friday after a two-day offensive, a monitor said."
+    >>> engine = index_corpus([Document(id="wire", text=wire)], EngineConfig(embedder=None))
+    >>> [(m.id, round(m.evidence.cosine, 2)) for m in engine.links_for(Document(id="paper", text=wire + " More follows."))]
+    [('wire', 0.84)]
     """
     workers = _checked_workers(workers)
     with collector_paused():  # the index is millions of objects and no garbage cycles
