@@ -21,7 +21,7 @@ from datasketch import LeanMinHash, MinHashLSH
 
 from .compact_lsh import CompactLSH, check_bucket_cap
 from .features import Features
-from .shingle import hash_tokens, shingle_runs, sorted_unique
+from .shingle import hash_tokens, merged_unique, shingle_runs, sorted_unique
 from .sketch import Sketcher
 from .tfidf import IncrementalTfidf
 
@@ -280,7 +280,7 @@ class CandidateIndex:
             where = np.fromiter((positions[key] for key in lsh.keys()), dtype=np.int64, count=len(lsh))
             joined = where[lsh.pairs()]
             found.append(joined.min(axis=1) * count + joined.max(axis=1))
-        keys = sorted_unique(np.concatenate(found))
+        keys = merged_unique(found)
         return np.column_stack((keys // count, keys % count))
 
     def query(self, sketches: dict[str, object], *, whole_buckets: bool = False) -> dict[Hashable, set[str]]:

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 import numpy as np
 from datasketch.lsh import _optimal_param
 
-from .shingle import run_starts, sorted_unique
+from .shingle import merged_unique, run_starts, sorted_unique
 
 __all__ = ["CompactLSH", "check_bucket_cap"]
 
@@ -330,7 +330,7 @@ class CompactLSH:
                 last = max(first + 1, int(np.searchsorted(group_ends, group_ends[first] - entries[first] + max_entries, side="right")))
                 found.append(_bucket_pairs(documents, starts[first:last], lengths[first:last], count, cap))
                 first = last
-        keys = sorted_unique(np.concatenate(found))
+        keys = merged_unique(found)
         return np.column_stack((keys // count, keys % count)) if count else np.empty((0, 2), dtype=np.int64)
 
     def keys(self) -> Iterator[Hashable]:

@@ -26,6 +26,7 @@ __all__ = [
     "shingle_hashes",
     "shingle_runs",
     "sorted_unique",
+    "merged_unique",
     "unique_counts",
     "unique_first",
 ]
@@ -138,6 +139,19 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     ``np.unique`` hashes: 9 µs against 3 µs for a document's 150 shingles, and 10 s against
     2 s for the 24M candidate pair keys of a 100k-document corpus.)"""
     ordered = np.sort(values)
+    return ordered[run_starts(ordered)]
+
+
+def merged_unique(runs: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`sorted_unique` of the concatenation of ``runs``, each already sorted (any
+    arrays give the right answer, sorted ones the fast one): NumPy's stable sort finds the
+    sorted runs and merges them, where its default sort starts over (eight runs of 3M pair
+    keys: 0.44 s against 3.1 s here).
+
+    >>> merged_unique([np.array([1, 4, 9]), np.array([2, 4, 5])]).tolist()
+    [1, 2, 4, 5, 9]
+    """
+    ordered = np.sort(np.concatenate(runs), kind="stable")
     return ordered[run_starts(ordered)]
 
 
