@@ -117,7 +117,8 @@ def _streamed_in_workers(work, chunks: list[tuple[int, int]], workers: int, shar
 
 
 class _ParallelEngine(Engine):
-    """An engine whose candidate pairs are found, screened and measured by forked workers,
+    """An engine whose sketches and lead embeddings are computed by forked workers, a chunk
+    of documents each, and whose candidate pairs are found, screened and measured by them,
     a range of documents each."""
 
     workers: int = 1
