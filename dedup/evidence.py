@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from difflib import SequenceMatcher
 from typing import Collection, Iterable, Sequence
 
@@ -102,6 +103,15 @@ class PairEvidence:
             unmatched_numbers=self.unmatched_numbers,
             shared_name_stems=self.shared_name_stems,
         )
+
+    def __reduce__(self) -> tuple:
+        # Pickled as its values, in field order: through the state methods the dataclass gives
+        # a slotted class, 100k links took 1.0 s to pickle and 1.3-1.5 s to load, against 0.6
+        # and 0.9 s this way (the batch job's workers send back every link they decide).
+        return (PairEvidence, _evidence_values(self))
+
+
+_evidence_values = operator.attrgetter(*(f.name for f in fields(PairEvidence)))
 
 
 def _share(part: int, whole: int) -> float:

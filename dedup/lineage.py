@@ -52,6 +52,10 @@ class Link:
     def other(self, doc_id: str) -> str:
         return self.b if doc_id == self.a else self.a
 
+    def __reduce__(self) -> tuple:
+        # Pickled as its values (see PairEvidence.__reduce__): workers send links by the million.
+        return (Link, (self.a, self.b, self.strength, self.evidence))
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:
@@ -62,6 +66,11 @@ class Placement:
     parent_id: Optional[str]
     relation: Relation
     score: float
+
+    def __reduce__(self) -> tuple:
+        # Pickled as its values (see PairEvidence.__reduce__): each Score sends one back from
+        # an index process.
+        return (Placement, (self.id, self.lineage_id, self.parent_id, self.relation, self.score))
 
 
 class UnionFind:

@@ -326,3 +326,22 @@ def test_a_rendering_linked_only_to_a_sibling_hangs_from_the_foreign_source(rend
     _assert_tree(list(placements.values()), set(nodes))
     assert placements["en-1"].parent_id == "ru" and placements["en-1"].relation is Relation.TRANSLATION
     assert (placements["en-2"].parent_id, placements["en-2"].relation, placements["en-2"].score) == (parent, relation, score)
+
+
+def test_links_and_placements_pickle_to_equal_objects():
+    """Workers send links back, and index processes placements: each comes back whole,
+    optional fields left unset included."""
+    import copy
+    import pickle
+
+    evidence = PairEvidence(
+        cosine=0.5, containment_a_in_b=0.1, containment_b_in_a=0.2, word_containment_a_in_b=0.3,
+        word_containment_b_in_a=0.4, number_overlap=None, same_language=False, lead_rank=3, shared_name_stems=2,
+    )
+    link = Link("a", "b", 0.9, evidence)
+    placement = Placement("b", "a", "a", Relation.TRANSLATION, 0.9)
+    for value in (evidence, link, placement):
+        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+            assert pickle.loads(pickle.dumps(value, protocol=protocol)) == value
+        assert copy.deepcopy(value) == value
+    assert pickle.loads(pickle.dumps(link)).evidence.lead_rank == 3
