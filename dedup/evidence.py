@@ -106,7 +106,7 @@ class PairEvidence:
 
     def __reduce__(self) -> tuple:
         # Pickled as its values, in field order: through the state methods the dataclass gives
-        # a slotted class, 100k links took 1.0 s to pickle and 1.3-1.5 s to load, against 0.6
+        # a slotted class, 100k links took 0.9-1.1 s to pickle and 1.3-1.5 s to load, against 0.4
         # and 0.9 s this way (the batch job's workers send back every link they decide).
         return (PairEvidence, _evidence_values(self))
 
