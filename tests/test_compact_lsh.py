@@ -238,21 +238,28 @@ def test_queries_through_the_directory_match_datasketch(directory: None, thresho
     assert ours._directory is not None
 
 
-def test_crowded_buckets_and_a_pickled_index_answer_as_datasketch(directory: None) -> None:
-    """A bucket of 120 identical sketches fills its directory slot beyond the query's window
-    (the binary-search fallback); the directory is left out of a pickle and rebuilt."""
+@pytest.mark.parametrize("gather_max", [1024, 100, 64])
+def test_crowded_buckets_and_a_pickled_index_answer_as_datasketch(
+    directory: None, monkeypatch: pytest.MonkeyPatch, gather_max: int
+) -> None:
+    """Buckets of 120 and 70 identical sketches fill their directory slots beyond the query's
+    window: each such slot is compared whole (up to ``gather_max`` hashes) or binary-searched
+    within its bounds (beyond it). The directory is left out of a pickle and rebuilt."""
     import pickle
 
+    monkeypatch.setattr("dedup.compact_lsh._SLOT_GATHER_MAX", gather_max)
     sketcher = Sketcher(128)
     crowd = sketcher.minhash(np.arange(50, dtype=np.uint64))
-    sketches = [crowd] * 120 + [sketcher.minhash(s) for s in _families(300, seed=11)]
+    other_crowd = sketcher.minhash(np.arange(1000, 1060, dtype=np.uint64))
+    sketches = [crowd] * 120 + [sketcher.minhash(s) for s in _families(300, seed=11)] + [other_crowd] * 70
     theirs, ours = _both(0.5, 128)
     ours.insert_many((k, s) for k, s in enumerate(sketches))
     for k, sketch in enumerate(sketches):
         theirs.insert(k, sketch)
-    for sketch in sketches[119:200]:
+    for sketch in sketches[119:200] + sketches[-2:]:
         assert sorted(ours.query(sketch, whole_buckets=True)) == sorted(theirs.query(sketch))
     assert len(ours.query(crowd)) == 120 and ours._directory is not None
+    assert len(ours.query(other_crowd, whole_buckets=True)) == 70
     restored = pickle.loads(pickle.dumps(ours))
     assert restored._directory is None
     for sketch in sketches[100:200]:
