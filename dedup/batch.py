@@ -24,8 +24,9 @@ from .embedding import lead
 from .engine import SKETCH_CHUNK, Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
 from .features import Features, pack_features, unpack_features
-from .heap import collector_paused
-from .lineage import Link, Placement
+from .heap import collector_paused, release_free_memory
+from .lineage import Placement
+from .link_table import LinkTable
 
 __all__ = ["default_workers", "index_corpus", "run_batch"]
 
@@ -65,10 +66,11 @@ def _evidence_chunk(bounds: tuple[int, int]) -> list[PairEvidence]:
     return Engine.pair_evidence(engine, pairs[bounds[0] : bounds[1]], *args, **kwargs)
 
 
-def _links_chunk(bounds: tuple[int, int]) -> list[tuple[list[Link], set[tuple[str, str]], int]]:
+def _links_chunk(bounds: tuple[int, int]) -> list[tuple[LinkTable, set[tuple[str, str]], int]]:
     engine: _ParallelEngine = _shared["engine"]  # type: ignore[assignment]
     engine.workers = 1  # this process is a worker: it measures its pairs itself
-    return [engine.links_proposed_by(bounds[0], bounds[1], _shared["leads"])]  # type: ignore[arg-type]
+    links, proposed, measured = engine.links_proposed_by(bounds[0], bounds[1], _shared["leads"])  # type: ignore[arg-type]
+    return [(LinkTable.of(links, _shared["position"]), proposed, measured)]  # type: ignore[arg-type]
 
 
 def _cosines_chunk(bounds: tuple[int, int]) -> list[np.ndarray]:
@@ -134,28 +136,29 @@ class _ParallelEngine(Engine):
 
     def _lexical_links(
         self, leads: dict[tuple[str, str], tuple[float, int]], progress: Progress = _no_progress
-    ) -> tuple[list[Link], set[tuple[str, str]], int]:
+    ) -> tuple[LinkTable, set[tuple[str, str]], int]:
         """:meth:`Engine.links_proposed_by`, ranges of documents in workers, which query the
-        channels, screen and measure their pairs and return only the links. (Querying in
-        this process and measuring in workers left one core idle for most of the candidate
+        channels, screen and measure their pairs and return only the links, packed. (Querying
+        in this process and measuring in workers left one core idle for most of the candidate
         stage, the costliest of a large corpus.)"""
         total = len(self.documents)
         if self.workers < 2 or total < PARALLEL_MIN_ITEMS:
             return super()._lexical_links(leads, progress)
         self._weighted_rows()  # the TF-IDF rows the workers screen with, computed once, here,
         self._screened_pairs(progress)  # and the candidate pairs they take ranges of, screened
-        links: list[Link] = []
+        release_free_memory()  # the screen's scratch, which the workers could not use
+        tables: list[LinkTable] = []
         proposed: set[tuple[str, str]] = set()
         measured = 0
-        shared = {"engine": self, "leads": leads}
+        shared = {"engine": self, "leads": leads, "position": self._positions()}
         # Earlier documents have more later ones to pair with: many small ranges even the load.
-        for chunk_links, chunk_proposed, chunk_measured in _in_workers(
+        for table, chunk_proposed, chunk_measured in _in_workers(
             _links_chunk, total, self.workers, shared, progress, "candidates", per_worker=16
         ):
-            links += chunk_links
+            tables.append(table)
             proposed |= chunk_proposed
             measured += chunk_measured
-        return links, proposed, measured
+        return LinkTable.concatenate(tables), proposed, measured
 
     def _position_cosines(self, pairs: np.ndarray) -> np.ndarray:
         """:meth:`Engine._position_cosines`, chunks of ``pairs`` in workers: the cosine screen
@@ -234,6 +237,7 @@ def index_corpus(
             packed = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
             features = [f for chunk in packed for f in unpack_features(chunk)]
         engine.add_many(documents, progress, features=features)
+        release_free_memory()  # the build's scratch, before the next step's workers fork
         return engine
 
 

@@ -35,7 +35,8 @@ from .evidence import (
 )
 from .features import FeatureConfig, Features, extract_features, story_lines
 from .language import language_for, languages_of, resolve_language
-from .lineage import Link, Node, Placement, group, orient
+from .lineage import Link, Node, Placement, components_of, group, group_labels, orient
+from .link_table import LinkTable
 from .relate import (
     DEFAULT_POLICY,
     MAX_LEAD_RANK,
@@ -47,6 +48,7 @@ from .relate import (
     follow_up,
     link_strength,
     may_merge_lineages,
+    may_merge_lineages_many,
     renders_one_text,
     short_of_a_near_copy_many,
     within_translation_lag,
@@ -69,6 +71,8 @@ PAIRS_PER_ROUND = 500_000
 #: 28.4, 27.5 and 27.9 us a pair at 4096, 512 and 128 on 50k generated documents (larger
 #: passes search larger arrays, smaller ones make more NumPy calls).
 DECIDED_PER_PASS = 512
+#: Documents whose links one process decides, then packs (:meth:`Engine.link_table`), at a time.
+DOCUMENTS_PER_RANGE = 20_000
 
 #: Documents sketched together when a batch is indexed (:meth:`Engine.add_many`): a chunk's
 #: signatures (384 hashes a document in the default channels) are inserted before the next
@@ -86,6 +90,16 @@ CANDIDATES_PER_DOCUMENT: int | None = 16
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+def _progress_of_range(progress: Progress, total: int) -> Progress:
+    """``progress`` for one range of documents of ``total``: the candidate stage's totals
+    (the range's end) become the whole index's."""
+
+    def report(stage: str, done: int, range_total: int) -> None:
+        progress(stage, done, total if stage == "candidates" else range_total)
+
+    return report
 
 
 @dataclass(frozen=True)
@@ -881,24 +895,50 @@ class Engine:
         ]
 
     def all_links(self, progress: Progress = _no_progress) -> list[Link]:
-        """Every decided link of the index, each pair once (batch mode).
+        """Every decided link of the index, each pair once (batch mode): :meth:`link_table`'s
+        rows as objects."""
+        return self.link_table(progress).links(list(self.documents))
+
+    def link_table(self, progress: Progress = _no_progress) -> LinkTable:
+        """Every decided link of the index, each pair once (batch mode), packed as rows
+        numbered by the documents' positions in the index's order.
 
         Candidate pairs are screened as arrays (:meth:`_screened_pairs`), then measured in
-        rounds of :data:`PAIRS_PER_ROUND`, and only the links are kept: a large corpus
-        proposes millions of pairs, whose evidence would not fit in memory at once.
-        Translation candidates no lexical channel proposed come last."""
+        rounds of :data:`PAIRS_PER_ROUND`, and only the links are kept, packed range by range
+        of documents: a large corpus proposes millions of pairs, whose evidence would not fit
+        in memory at once, and links millions, which fit only packed. Translation candidates
+        no lexical channel proposed come last."""
         leads = self.translation_pairs(progress)
-        links, proposed_leads, measured = self._lexical_links(leads, progress)
+        lexical, proposed_leads, measured = self._lexical_links(leads, progress)
+        links: list[Link] = []
         measured += self._decide([p for p in leads if p not in proposed_leads], leads, links)
         self._weighted = self._pair_cache = self._queried_pairs = self._screened = None
         progress("evidence", measured, measured)
-        return links
+        return LinkTable.concatenate([lexical, LinkTable.of(links, self._positions())])
+
+    def _positions(self) -> dict[str, int]:
+        """Each indexed document's position in the index's order."""
+        return {doc_id: k for k, doc_id in enumerate(self.documents)}
 
     def _lexical_links(
         self, leads: dict[tuple[str, str], tuple[float, int]], progress: Progress = _no_progress
-    ) -> tuple[list[Link], set[tuple[str, str]], int]:
-        """:meth:`links_proposed_by` every document of the index."""
-        return self.links_proposed_by(0, len(self.documents), leads, progress)
+    ) -> tuple[LinkTable, set[tuple[str, str]], int]:
+        """:meth:`links_proposed_by` every document of the index, a range of
+        :data:`DOCUMENTS_PER_RANGE` at a time, each range's links packed before the next."""
+        total = len(self.documents)
+        position = self._positions()
+        tables: list[LinkTable] = []
+        proposed: set[tuple[str, str]] = set()
+        measured = 0
+        for start in range(0, total, DOCUMENTS_PER_RANGE):
+            end = min(start + DOCUMENTS_PER_RANGE, total)
+            links, range_proposed, range_measured = self.links_proposed_by(start, end, leads, _progress_of_range(progress, total))
+            tables.append(LinkTable.of(links, position))
+            proposed |= range_proposed
+            measured += range_measured
+        if not total:
+            progress("candidates", 0, 0)
+        return LinkTable.concatenate(tables), proposed, measured
 
     def links_proposed_by(
         self,
@@ -1079,7 +1119,6 @@ class Engine:
 
     def place(self, links: list[Link]) -> dict[str, Placement]:
         """Group documents by ``links`` and orient every lineage."""
-        by_component: dict[str, list[Link]] = {}
         policy = self.config.policy
         components = group(
             self.documents,
@@ -1087,21 +1126,46 @@ class Engine:
             merge_min_strength=policy.merge_min_probability,
             may_merge=lambda link: may_merge_lineages(link.evidence, policy),
         )
-        kept = {doc_id: k for k, c in enumerate(components) for doc_id in c}
-        links = [l for l in links if kept[l.a] == kept[l.b]]
         member_of = {doc_id: c[0] for c in components for doc_id in c}
+        by_component: dict[str, list[Link]] = {}
         for link in links:
-            by_component.setdefault(member_of[link.a], []).append(link)
+            if member_of[link.a] == member_of[link.b]:
+                by_component.setdefault(member_of[link.a], []).append(link)
+        return self._oriented(components, lambda k: by_component.get(components[k][0], []))
+
+    def place_table(self, table: LinkTable) -> dict[str, Placement]:
+        """:meth:`place` of the links of ``table`` (rows numbered by position in the index's
+        order, as :meth:`link_table` gives them), turned into objects a lineage at a time."""
+        ids = list(self.documents)
+        policy = self.config.policy
+        left, right = table.ends[:, 0], table.ends[:, 1]
+        merging = (table.strengths >= policy.merge_min_probability) & may_merge_lineages_many(
+            table.column("same_language") != 0,
+            table.column("number_overlap"),
+            np.maximum(table.column("containment_a_in_b"), table.column("containment_b_in_a")),
+            policy,
+        )
+        labels = group_labels(ids, len(ids), left, right, table.strengths, merging)
+        components = components_of(ids, labels)
+        # Each component's links, in the table's order.
+        within = np.flatnonzero(labels[left] == labels[right])
+        rows = within[np.argsort(labels[left[within]], kind="stable")]
+        bounds = np.searchsorted(labels[left[rows]], np.arange(len(components) + 1)).tolist()
+        return self._oriented(components, lambda k: table.links(ids, rows[bounds[k] : bounds[k + 1]]))
+
+    def _oriented(self, components: list[list[str]], links_of: Callable[[int], list[Link]]) -> dict[str, Placement]:
+        """Every document of ``components`` placed, component ``k`` by its links
+        ``links_of(k)`` (each inside it)."""
         placements: dict[str, Placement] = {}
-        for component in components:
+        for k, component in enumerate(components):
             nodes = {doc_id: self.documents[doc_id].node() for doc_id in component}
-            for placement in orient(nodes, by_component.get(component[0], []), self.relation_of, self._renders_one_text):
+            for placement in orient(nodes, links_of(k), self.relation_of, self._renders_one_text):
                 placements[placement.id] = placement
         return placements
 
     def resolve(self, progress: Progress = _no_progress) -> dict[str, Placement]:
         """Every document's lineage, parent and relation (batch mode)."""
-        return self.place(self.all_links(progress))
+        return self.place_table(self.link_table(progress))
 
 
 def _containments_many(shared: np.ndarray, sizes_a: np.ndarray, sizes_b: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -134,20 +134,45 @@ def group(
     # A link may name a document outside ``ids``: it still joins groups through it.
     names = list(dict.fromkeys([*ids, *(end for link in links for end in (link.a, link.b))]))
     position = {name: k for k, name in enumerate(names)}
-    merges = [link.strength >= merge_min_strength and (may_merge is None or may_merge(link)) for link in links]
-    strong = [link for link, merging in zip(links, merges) if merging]
-    first = _components(len(names), [position[l.a] for l in strong], [position[l.b] for l in strong])
+    merging = np.array(
+        [link.strength >= merge_min_strength and (may_merge is None or may_merge(link)) for link in links], dtype=bool
+    )
+    a = np.array([position[link.a] for link in links], dtype=np.int64)
+    b = np.array([position[link.b] for link in links], dtype=np.int64)
+    strengths = np.array([link.strength for link in links], dtype=np.float64)
+    labels = group_labels(names, len(set(ids)), a, b, strengths, merging)
+    return components_of(ids, labels[[position[doc_id] for doc_id in ids]])
+
+
+def group_labels(
+    names: Sequence[str], count: int, a: np.ndarray, b: np.ndarray, strengths: np.ndarray, merging: np.ndarray
+) -> np.ndarray:
+    """:func:`group` of links given as arrays: ``a[k]`` and ``b[k]`` the ends' numbers in
+    ``names``, ``strengths[k]`` the strength and ``merging[k]`` whether the link may join any
+    two groups. The component number of each of the first ``count`` names, numbered in the
+    order of their first members (what the batch job's packed links,
+    :class:`dedup.link_table.LinkTable`, are grouped with)."""
+    first = _components(len(names), a[merging].tolist(), b[merging].tolist())
     sets = UnionFind.of_groups({name: names[k] for name, k in zip(names, first.tolist())})
-    weak = [link for link, merging in zip(links, merges) if not merging]
-    for link in sorted(weak, key=lambda l: (-l.strength, l.a, l.b)):
-        ra, rb = sets.find(link.a), sets.find(link.b)
+    weak = ~merging
+    ends = zip((-strengths[weak]).tolist(), a[weak].tolist(), b[weak].tolist())
+    # Strongest first, ties by the ends' names.
+    for _, x, y in sorted((s, names[x], names[y]) for s, x, y in ends):
+        rx, ry = sets.find(x), sets.find(y)
         # Links within one group (most of a large lineage's) need nothing more.
-        if ra != rb and min(sets.size(ra), sets.size(rb)) == 1:
-            sets.union(ra, rb)
-    components: dict[str, list[str]] = {}
-    for doc_id in ids:
-        components.setdefault(sets.find(doc_id), []).append(doc_id)
-    return list(components.values())
+        if rx != ry and min(sets.size(rx), sets.size(ry)) == 1:
+            sets.union(rx, ry)
+    numbers: dict[str, int] = {}
+    return np.fromiter((numbers.setdefault(sets.find(name), len(numbers)) for name in names[:count]), dtype=np.int64, count=count)
+
+
+def components_of(ids: Sequence[str], labels: np.ndarray) -> list[list[str]]:
+    """The groups of ``ids`` by their component numbers ``labels`` (numbered in order of
+    first members, as :func:`group_labels` numbers them), each in input order."""
+    components: list[list[str]] = [[] for _ in range(int(labels.max()) + 1 if len(labels) else 0)]
+    for doc_id, label in zip(ids, labels.tolist()):
+        components[label].append(doc_id)
+    return components
 
 
 def _components(count: int, a: list[int], b: list[int]) -> np.ndarray:

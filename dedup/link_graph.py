@@ -15,33 +15,15 @@ about a second.
 
 from __future__ import annotations
 
-import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .evidence import PairEvidence
 from .lineage import Link
+from .link_table import EVIDENCE_FIELDS, decode_values, encode_link
 
 __all__ = ["LinkGraph"]
-
-
-def _optional(cast: Callable[[float], object]) -> Callable[[float], object]:
-    return lambda value: None if math.isnan(value) else cast(value)
-
-
-# How each PairEvidence field comes back from a float (None is stored as NaN).
-_DECODERS: dict[str, Callable[[float], object]] = {
-    "float": float,
-    "int": int,
-    "bool": bool,
-    "float | None": _optional(float),
-    "int | None": _optional(int),
-}
-_EVIDENCE_FIELDS = tuple(f.name for f in fields(PairEvidence))
-_EVIDENCE_DECODERS = tuple(_DECODERS[str(f.type)] for f in fields(PairEvidence))
 
 
 #: Links kept decoded for the next read, at most (about 690 bytes each).
@@ -50,17 +32,10 @@ _DECODED_KEPT = 200_000
 _DEAD_ROWS_KEPT = 65_536
 
 
-def _encoded(link: Link) -> list[float]:
-    """The link's strength then its evidence's fields, as floats (``None`` as NaN)."""
-    evidence = link.evidence
-    values = [getattr(evidence, name) for name in _EVIDENCE_FIELDS]
-    return [link.strength, *(math.nan if v is None else float(v) for v in values)]
-
-
 class LinkGraph:
     """Decided links as an undirected graph; lineages are its connected components.
 
-    Every link is a row of a table: its ends (document numbers) and :func:`_encoded` numbers,
+    Every link is a row of a table: its ends (document numbers) and :func:`~dedup.link_table.encode_link` numbers,
     176 bytes, against about 690 for a ``Link`` and its evidence as objects. Each
     document maps to its neighbours, each neighbour to the row of the link between them. A
     graph loaded from a snapshot keeps that adjacency in arrays (``_base_*``); a document whose
@@ -79,7 +54,7 @@ class LinkGraph:
         self._base_rows = np.empty(0, dtype=np.int64)  # and the row of each link
         # The table: the ends and numbers of each row, loaded rows first, then added ones (in
         # arrays that grow by doubling, so the loaded ones are never copied).
-        width = 1 + len(_EVIDENCE_FIELDS)
+        width = 1 + len(EVIDENCE_FIELDS)
         self._base_ends, self._base_values = np.empty((0, 2), dtype=np.int64), np.empty((0, width))
         self._added_ends, self._added_values = np.empty((0, 2), dtype=np.int64), np.empty((0, width))
         self._size = 0  # rows, loaded and added
@@ -202,7 +177,7 @@ class LinkGraph:
             self._added_ends = _grown(self._added_ends, at, capacity)
             self._added_values = _grown(self._added_values, at, capacity)
         self._added_ends[at] = (self._number(link.a), self._number(link.b))
-        self._added_values[at] = _encoded(link)
+        self._added_values[at] = encode_link(link)
         self._size += 1
         return row
 
@@ -223,8 +198,7 @@ class LinkGraph:
             ends, values_of = (self._base_ends, self._base_values) if row < loaded else (self._added_ends, self._added_values)
             at = row if row < loaded else row - loaded
             a, b = ends[at].tolist()
-            strength, *values = values_of[at].tolist()
-            evidence = PairEvidence(*(decode(v) for decode, v in zip(_EVIDENCE_DECODERS, values)))
+            strength, evidence = decode_values(values_of[at].tolist())
             link = Link(self._ids[a], self._ids[b], strength, evidence)
             # Kept for the next read, up to _DECODED_KEPT links: a long-running service would
             # otherwise end up holding every link as objects again.
@@ -267,11 +241,11 @@ class LinkGraph:
             "rows": np.array(rows, dtype=np.int64),
             "ends": renumbered[ends],
             "values": values,
-            "fields": _EVIDENCE_FIELDS,
+            "fields": EVIDENCE_FIELDS,
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        if state["fields"] != _EVIDENCE_FIELDS:
+        if state["fields"] != EVIDENCE_FIELDS:
             raise ValueError("the links were written with other evidence fields")
         self.__init__()  # type: ignore[misc]
         self._ids = list(state["ids"])  # type: ignore[call-overload]

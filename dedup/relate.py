@@ -22,7 +22,7 @@ import numpy as np
 from .evidence import PairEvidence
 from .shingle import run_starts
 
-__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "may_merge_lineages", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "further_logit", "renders_one_text", "shares_an_anchor", "shares_an_anchor_many", "within_translation_lag"]
+__all__ = ["Relation", "LinkPolicy", "link_strength", "link_probability", "may_merge_lineages", "may_merge_lineages_many", "evidence_vector", "derivation", "quotes_and_numbers_agree", "translation_probability", "translation_probability_ceiling", "translation_vector", "worth_measuring", "worth_measuring_many", "closest_per_document", "follow_up", "short_of_a_near_copy", "short_of_a_near_copy_many", "link_probability_ceiling", "cannot_link", "cannot_link_many", "further_logit", "renders_one_text", "shares_an_anchor", "shares_an_anchor_many", "within_translation_lag"]
 
 
 class Relation(str, Enum):
@@ -660,6 +660,19 @@ def may_merge_lineages(evidence: PairEvidence, policy: LinkPolicy = DEFAULT_POLI
         and evidence.number_overlap is not None
         and evidence.number_overlap < policy.merge_min_number_overlap
         and evidence.max_containment >= policy.template_min_containment
+    )
+
+
+def may_merge_lineages_many(
+    same_language: np.ndarray, number_overlap: np.ndarray, max_containment: np.ndarray, policy: LinkPolicy = DEFAULT_POLICY
+) -> np.ndarray:
+    """:func:`may_merge_lineages` of many links at once, from their evidence's fields as
+    arrays (``number_overlap`` NaN where it is ``None``)."""
+    return ~(
+        same_language
+        & ~np.isnan(number_overlap)
+        & (number_overlap < policy.merge_min_number_overlap)
+        & (max_containment >= policy.template_min_containment)
     )
 
 

@@ -1,4 +1,5 @@
-"""The garbage collector is paused while the batch job builds its index, and runs again after."""
+"""The heap of a batch (dedup/heap.py): the garbage collector paused while the index is built,
+and freed memory handed back."""
 
 from __future__ import annotations
 
@@ -48,3 +49,27 @@ def test_the_batch_job_runs_no_collection_and_leaves_the_collector_on(wire_text:
     # may run at once, and does again whenever its thresholds say so.
     assert seen_at_each_stage and max(seen_at_each_stage) == 0 and gc.isenabled()
     assert len({placements[f"copy{k}"].lineage_id for k in range(3)}) == 1
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS line")
+
+
+def test_freed_blocks_between_live_ones_go_back_to_the_system() -> None:
+    """Blocks freed between live ones stay with the process until the heap is trimmed."""
+    import os
+
+    from dedup.heap import _malloc_trim, release_free_memory
+
+    if _malloc_trim() is None or not os.path.exists("/proc/self/status"):
+        pytest.skip("needs glibc's malloc_trim and /proc (Linux)")
+    blocks = [bytearray(os.urandom(16)) * 4096 for _ in range(4000)]  # 64 KB each, from the heap
+    del blocks[::2]  # 128 MB freed in holes between live blocks
+    before = _resident_mb()
+    release_free_memory()
+    assert before - _resident_mb() > 64
+    assert len(blocks) == 2000
