@@ -1133,9 +1133,17 @@ class Engine:
                 by_component.setdefault(member_of[link.a], []).append(link)
         return self._oriented(components, lambda k: by_component.get(components[k][0], []))
 
-    def place_table(self, table: LinkTable) -> dict[str, Placement]:
+    def place_table(self, table: LinkTable, progress: Progress = _no_progress) -> dict[str, Placement]:
         """:meth:`place` of the links of ``table`` (rows numbered by position in the index's
         order, as :meth:`link_table` gives them), turned into objects a lineage at a time."""
+        lineages = self._table_lineages(table)
+        placements = self._oriented(lineages.components, lineages.links_of)
+        progress("lineages", len(lineages.components), len(lineages.components))
+        return placements
+
+    def _table_lineages(self, table: LinkTable) -> _TableLineages:
+        """The lineages of ``table``'s links: the documents grouped as :meth:`place` groups
+        them, and which rows of the table lie inside each group."""
         ids = list(self.documents)
         policy = self.config.policy
         left, right = table.ends[:, 0], table.ends[:, 1]
@@ -1150,14 +1158,17 @@ class Engine:
         # Each component's links, in the table's order.
         within = np.flatnonzero(labels[left] == labels[right])
         rows = within[np.argsort(labels[left[within]], kind="stable")]
-        bounds = np.searchsorted(labels[left[rows]], np.arange(len(components) + 1)).tolist()
-        return self._oriented(components, lambda k: table.links(ids, rows[bounds[k] : bounds[k + 1]]))
+        bounds = np.searchsorted(labels[left[rows]], np.arange(len(components) + 1))
+        return _TableLineages(ids, components, table, rows, bounds)
 
-    def _oriented(self, components: list[list[str]], links_of: Callable[[int], list[Link]]) -> dict[str, Placement]:
-        """Every document of ``components`` placed, component ``k`` by its links
+    def _oriented(
+        self, components: list[list[str]], links_of: Callable[[int], list[Link]], start: int = 0, end: int | None = None
+    ) -> dict[str, Placement]:
+        """Every document of ``components[start:end]`` placed, component ``k`` by its links
         ``links_of(k)`` (each inside it)."""
         placements: dict[str, Placement] = {}
-        for k, component in enumerate(components):
+        for k in range(start, len(components) if end is None else end):
+            component = components[k]
             nodes = {doc_id: self.documents[doc_id].node() for doc_id in component}
             for placement in orient(nodes, links_of(k), self.relation_of, self._renders_one_text):
                 placements[placement.id] = placement
@@ -1165,7 +1176,7 @@ class Engine:
 
     def resolve(self, progress: Progress = _no_progress) -> dict[str, Placement]:
         """Every document's lineage, parent and relation (batch mode)."""
-        return self.place_table(self.link_table(progress))
+        return self.place_table(self.link_table(progress), progress)
 
 
 def _containments_many(shared: np.ndarray, sizes_a: np.ndarray, sizes_b: np.ndarray) -> np.ndarray:
@@ -1174,6 +1185,27 @@ def _containments_many(shared: np.ndarray, sizes_a: np.ndarray, sizes_b: np.ndar
     a_in_b = np.divide(shared, sizes_a, out=np.zeros(len(shared)), where=sizes_a > 0)
     b_in_a = np.divide(shared, sizes_b, out=np.zeros(len(shared)), where=sizes_b > 0)
     return np.column_stack([a_in_b, b_in_a])
+
+
+@dataclass(frozen=True)
+class _TableLineages:
+    """The lineages of a :class:`LinkTable`: ``components`` (lists of ids) and, for
+    component ``k``, the table's rows ``rows[bounds[k]:bounds[k + 1]]`` (``ids`` names the
+    documents by the table's numbers)."""
+
+    ids: list[str]
+    components: list[list[str]]
+    table: LinkTable
+    rows: np.ndarray
+    bounds: np.ndarray
+
+    def links_of(self, k: int) -> list[Link]:
+        """Component ``k``'s links, as objects."""
+        return self.table.links(self.ids, self.rows[self.bounds[k] : self.bounds[k + 1]])
+
+    def link_counts(self) -> np.ndarray:
+        """How many links each component holds."""
+        return np.diff(self.bounds)
 
 
 class _Versions:

@@ -7,6 +7,7 @@ import random
 import re
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from dedup.batch import _can_fork, _chunks, index_corpus, run_batch
@@ -168,3 +169,26 @@ def test_workers_index_a_corpus_as_one_process(monkeypatch: pytest.MonkeyPatch) 
         assert two.candidates.query(theirs) == one.candidates.query(mine)
     sketched = [done for stage, done, total in stages if stage == "sketch"]
     assert sketched == list(range(40, len(documents), 40)) + [len(documents)]  # chunk by chunk, as workers finish
+
+
+@needs_fork
+def test_workers_place_the_lineages_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of lineages oriented by workers give one process's placements, in its order,
+    with the lineage stage reported range by range."""
+    from dedup.batch import _balanced_ranges, _ParallelEngine
+    from dedup.engine import Engine
+
+    monkeypatch.setattr("dedup.batch.PARALLEL_MIN_ITEMS", 1)
+    documents = _synthetic()
+    parallel = _ParallelEngine()
+    parallel.workers = 2
+    parallel.learn_boilerplate(documents)
+    parallel.add_many(documents)
+    table = parallel.link_table()
+    seen: list[tuple[str, int, int]] = []
+    two = parallel.place_table(table, lambda stage, done, total: seen.append((stage, done, total)))
+    one = Engine.place_table(parallel, table)
+    assert two == one and list(two) == list(one) and len(one) == len(documents)
+    assert len(seen) > 8 and seen[-1][1] == seen[-1][2] and all(stage == "lineages" for stage, _, _ in seen)
+    assert _balanced_ranges(np.array([5, 1, 1, 1, 1, 1, 0]), 2) == [(0, 1), (1, 7)]
+    assert _balanced_ranges(np.array([1] * 10), 3) == [(0, 3), (3, 6), (6, 10)]
