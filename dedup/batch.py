@@ -53,6 +53,13 @@ def _chunks(total: int, workers: int, per_worker: int = 4) -> list[tuple[int, in
     return [(start, min(total, start + size)) for start in range(0, total, size)]
 
 
+def _boilerplate_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, int], dict[str, dict[int, int]]]]:
+    engine: Engine = _shared["engine"]  # type: ignore[assignment]
+    documents: Sequence[Document] = _shared["documents"]  # type: ignore[assignment]
+    engine.learn_boilerplate(documents[bounds[0] : bounds[1]])  # this worker's copy, empty before
+    return [engine.boilerplate.counts()]
+
+
 def _features_chunk(bounds: tuple[int, int]) -> list[dict[str, object]]:
     engine: Engine = _shared["engine"]  # type: ignore[assignment]
     documents: Sequence[Document] = _shared["documents"]  # type: ignore[assignment]
@@ -262,12 +269,17 @@ def index_corpus(
         engine = _ParallelEngine(config)
         engine.workers = workers
         engine.progress = progress
-        engine.learn_boilerplate(documents)
         features = None
         if workers > 1 and len(documents) >= PARALLEL_MIN_ITEMS:
             shared = {"engine": engine, "documents": documents}
+            # Each worker counts the lines of its part; the parts' counts add up to the whole's
+            # (one process took 3.4 s of the 200k generated batch's 88 s on it, the workers idle).
+            for counts in _in_workers(_boilerplate_chunk, len(documents), workers, shared, progress, "boilerplate", per_worker=1):
+                engine.boilerplate.merge(counts)
             packed = _in_workers(_features_chunk, len(documents), workers, shared, progress, "features")
             features = [f for chunk in packed for f in unpack_features(chunk)]
+        else:
+            engine.learn_boilerplate(documents)
         engine.add_many(documents, progress, features=features)
         release_free_memory()  # the build's scratch, before the next step's workers fork
         return engine

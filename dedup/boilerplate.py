@@ -86,6 +86,19 @@ class BoilerplateModel:
         keys = {_line_key(line) for line in lines if len(line) <= self.max_line_chars}
         self._line_counts[source].update(keys)
 
+    def counts(self) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
+        """What has been observed: documents by source, and each source's line counts
+        (what a worker that observed part of a corpus sends back, to be merged: :meth:`merge`)."""
+        return dict(self._documents), {source: dict(c) for source, c in self._line_counts.items()}
+
+    def merge(self, counts: tuple[dict[str, int], dict[str, dict[int, int]]]) -> None:
+        """Add what another model observed (:meth:`counts`): observing a corpus in parts and
+        merging the parts gives the counts of observing it whole."""
+        documents, lines = counts
+        self._documents.update(documents)
+        for source, line_counts in lines.items():
+            self._line_counts[source].update(line_counts)
+
     def is_boilerplate(self, line: str, source: str) -> bool:
         """True when ``line`` recurs across enough documents of ``source``."""
         if not source or len(line) > self.max_line_chars:

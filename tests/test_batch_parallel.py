@@ -158,6 +158,10 @@ def test_workers_index_a_corpus_as_one_process(monkeypatch: pytest.MonkeyPatch) 
     one = index_corpus(documents, workers=1)
     two = index_corpus(documents, workers=2, progress=lambda *seen: stages.append(seen))
     assert list(two.documents) == list(one.documents)
+    # The outlets' lines, counted by workers in parts, are the counts of one process.
+    assert two.boilerplate.counts() == one.boilerplate.counts()
+    assert max(two.boilerplate.counts()[1]["outlet2"].values()) >= 10  # its masthead, in each of its documents
+    assert [stage for stage, _, _ in stages[:2]] == ["boilerplate", "boilerplate"]
     for doc_id, indexed in one.documents.items():
         other = two.documents[doc_id]
         assert other.features.text == indexed.features.text
