@@ -143,8 +143,8 @@ def _streamed_in_workers(work, chunks: list[tuple[int, int]], workers: int, shar
 
 class _ParallelEngine(Engine):
     """An engine whose sketches and lead embeddings are computed by forked workers, a chunk
-    of documents each, and whose candidate pairs are found, screened and measured by them,
-    a range of documents each."""
+    of documents each, whose candidate pairs are found, screened and measured by them, a
+    range of documents each, and whose lineages they place, a range of lineages each."""
 
     workers: int = 1
     progress: Progress = staticmethod(_no_progress)
@@ -251,10 +251,10 @@ def index_corpus(
     them before it resolves their lineages.
 
     Boilerplate is learned from the whole corpus first, so the first document of an outlet is
-    cleaned as well as its last. ``workers`` processes (default: one per core) compute the
-    features and the sketches where the platform can fork; the index is the same for any
-    number of workers (the sketches come after the term statistics of the whole corpus, which
-    the rare-word channel reads).
+    cleaned as well as its last. ``workers`` processes (default: one per core) count the
+    recurring lines and compute the features and the sketches where the platform can fork;
+    the index is the same for any number of workers (the sketches come after the term
+    statistics of the whole corpus, which the rare-word channel reads).
 
     The engine answers queries as the service does, e.g. which indexed documents a new text
     derives from:
