@@ -5,8 +5,8 @@ about 690 bytes as Python objects (each float a boxed object, each end a string)
 8 us to unpickle; as a row, its two ends (document numbers), its strength and its evidence
 fields as floats (``None`` as NaN), it costs 176 bytes, and a worker process sends a table of
 them as two arrays. The batch job of 200k generated documents decides 1.5M links: 1.0 GB as
-objects in the parent, with the index beside it, and at 1M documents the links alone would
-have filled the machine's memory. The links are turned back into objects a lineage at a time,
+objects in the parent, beside the index; at 1M documents, links held that way pushed the
+job past the machine's 24 GB. The links are turned back into objects a lineage at a time,
 when the lineage is placed.
 """
 
