@@ -14,7 +14,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from .document import Document
 from .embedding import lead
 from .engine import SKETCH_CHUNK, Engine, EngineConfig, Progress, _no_progress
 from .evidence import PairEvidence
-from .features import Features, pack_features, unpack_features
+from .features import Features, pack_features, story_lines, unpack_features
 from .heap import collector_paused, release_free_memory
 from .lineage import Placement
 from .link_table import LinkTable
@@ -56,8 +58,11 @@ def _chunks(total: int, workers: int, per_worker: int = 4) -> list[tuple[int, in
 def _boilerplate_chunk(bounds: tuple[int, int]) -> list[tuple[dict[str, int], dict[str, dict[int, int]]]]:
     engine: Engine = _shared["engine"]  # type: ignore[assignment]
     documents: Sequence[Document] = _shared["documents"]  # type: ignore[assignment]
-    engine.learn_boilerplate(documents[bounds[0] : bounds[1]])  # this worker's copy, empty before
-    return [engine.boilerplate.counts()]
+    # A model of this chunk's own: a worker may take more than one chunk.
+    model = replace(engine.boilerplate, _line_counts=defaultdict(Counter), _documents=Counter())
+    for doc in documents[bounds[0] : bounds[1]]:
+        model.observe(story_lines(doc.text), doc.source)
+    return [model.counts()]
 
 
 def _features_chunk(bounds: tuple[int, int]) -> list[dict[str, object]]:

@@ -196,3 +196,25 @@ def test_workers_place_the_lineages_as_one_process(monkeypatch: pytest.MonkeyPat
     assert len(seen) > 8 and seen[-1][1] == seen[-1][2] and all(stage == "lineages" for stage, _, _ in seen)
     assert _balanced_ranges(np.array([5, 1, 1, 1, 1, 1, 0]), 2) == [(0, 1), (1, 7)]
     assert _balanced_ranges(np.array([1] * 10), 3) == [(0, 3), (3, 6), (6, 10)]
+
+
+def test_a_worker_that_takes_two_chunks_counts_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool may give one worker several chunks of the line count: each chunk's counts are
+    its own (a worker counting into its copy of the engine's model sent the first chunk again
+    with the second, when one worker happened to take both)."""
+    from dedup import batch
+    from dedup.engine import Engine
+
+    documents = _synthetic()
+    engine = Engine()
+    monkeypatch.setattr(batch, "_shared", {"engine": engine, "documents": documents})
+    half = len(documents) // 2
+    (first,) = batch._boilerplate_chunk((0, half))
+    (second,) = batch._boilerplate_chunk((half, len(documents)))  # the same process, again
+    whole = Engine()
+    whole.learn_boilerplate(documents)
+    merged = Engine()
+    merged.boilerplate.merge(first)
+    merged.boilerplate.merge(second)
+    assert merged.boilerplate.counts() == whole.boilerplate.counts()
+    assert sum(second[0].values()) == len(documents) - half
