@@ -914,7 +914,8 @@ class Engine:
         measured += self._decide([p for p in leads if p not in proposed_leads], leads, links)
         self._weighted = self._pair_cache = self._queried_pairs = self._screened = None
         progress("evidence", measured, measured)
-        return LinkTable.concatenate([lexical, LinkTable.of(links, self._positions())])
+        # (Every document's position is looked up only when translation leads linked.)
+        return LinkTable.concatenate([lexical, LinkTable.of(links, self._positions())]) if links else lexical
 
     def _positions(self) -> dict[str, int]:
         """Each indexed document's position in the index's order."""
