@@ -22,6 +22,7 @@ from .shingle import intersection_size, tagged_pair
 
 __all__ = [
     "PairEvidence",
+    "evidence_values",
     "measure_pair",
     "shared_passages",
     "PassageFinder",
@@ -108,10 +109,12 @@ class PairEvidence:
         # Pickled as its values, in field order: through the state methods the dataclass gives
         # a slotted class, 100k links took 0.9-1.1 s to pickle and 1.3-1.5 s to load, against 0.4
         # and 0.9 s this way (the batch job's workers send back every link they decide).
-        return (PairEvidence, _evidence_values(self))
+        return (PairEvidence, evidence_values(self))
 
 
-_evidence_values = operator.attrgetter(*(f.name for f in fields(PairEvidence)))
+#: A :class:`PairEvidence`'s field values as a tuple, in field order (what it pickles as, and
+#: what :mod:`dedup.link_table` packs into a row).
+evidence_values = operator.attrgetter(*(f.name for f in fields(PairEvidence)))
 
 
 def _share(part: int, whole: int) -> float:

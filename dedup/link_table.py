@@ -13,13 +13,12 @@ when the lineage is placed.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .evidence import PairEvidence
+from .evidence import PairEvidence, evidence_values
 from .lineage import Link
 
 __all__ = ["LinkTable", "EVIDENCE_FIELDS", "encode_link", "decode_values"]
@@ -43,14 +42,11 @@ _DECODERS: dict[str, Callable[[float], object]] = {
     "int | None": _optional(int),
 }
 _EVIDENCE_DECODERS = tuple(_DECODERS[t] for t in _TYPES)
-_evidence_values = operator.attrgetter(*EVIDENCE_FIELDS)
 
 
 def encode_link(link: Link) -> list[float]:
     """The link's strength then its evidence's fields, as floats (``None`` as NaN)."""
-    evidence = link.evidence
-    values = [getattr(evidence, name) for name in EVIDENCE_FIELDS]
-    return [link.strength, *(math.nan if v is None else float(v) for v in values)]
+    return [link.strength, *(math.nan if v is None else float(v) for v in evidence_values(link.evidence))]
 
 
 def decode_values(values: Sequence[float]) -> tuple[float, PairEvidence]:
@@ -92,7 +88,7 @@ class LinkTable:
         if not links:
             return cls.empty()
         ends = np.array([(position[link.a], position[link.b]) for link in links], dtype=np.int64)
-        rows = [_evidence_values(link.evidence) for link in links]
+        rows = [evidence_values(link.evidence) for link in links]
         columns = [np.array([link.strength for link in links], dtype=np.float64)]
         for optional, column in zip(_OPTIONAL, zip(*rows)):
             columns.append(np.array([math.nan if v is None else v for v in column] if optional else column, dtype=np.float64))
